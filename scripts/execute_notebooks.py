@@ -1,0 +1,56 @@
+"""Execute chapters in place, the way their stored outputs must be produced.
+
+    python scripts/execute_notebooks.py book/01_degradation.ipynb [--profile full]
+
+Each notebook runs in a fresh kernel of this Python, from ``book/``, with the
+profile set, and TensorFlow's C-level log lines kept out of the outputs
+(``capture_fd_output=False``: what the C++ runtime writes to descriptor 2 goes
+to this terminal, not into the notebook, as it does under nbval). The result
+is written back in canonical form and each chapter's wall time is printed.
+"""
+
+import argparse
+import os
+import pathlib
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from notebook_form import canonical  # noqa: E402
+
+
+def execute(path, profile, timeout):
+    notebook = nbformat.read(path, as_version=4)
+    os.environ["RESNET_BOOK_PROFILE"] = profile
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        extra_arguments=["--IPKernelApp.capture_fd_output=False"],
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    path.write_text(canonical(notebook))
+    return seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="+", type=pathlib.Path)
+    parser.add_argument("--profile", default="full", choices=("quick", "full"))
+    parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed for one cell")
+    args = parser.parse_args()
+    for path in args.notebooks:
+        if not path.exists():
+            sys.exit(f"{path} does not exist; name a chapter such as CHAPTER=01_degradation.")
+        seconds = execute(path.resolve(), args.profile, args.timeout)
+        print(f"{path}: {seconds:.0f} s ({args.profile} profile)", flush=True)
+
+
+if __name__ == "__main__":
+    main()

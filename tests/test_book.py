@@ -1,0 +1,80 @@
+"""Checks of the book itself: table of contents, bootstrap, stored outputs, form."""
+
+import json
+import re
+import sys
+
+import nbformat
+import pytest
+from conftest import BOOK, ROOT
+
+import lib
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from notebook_form import bootstrap_source, canonical  # noqa: E402
+
+NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
+CONFIG = (ROOT / "_config.yml").read_text()
+REPOSITORY = re.search(r"^repository:\s*\n\s+url:\s*(\S+)", CONFIG, re.M).group(1)
+
+
+def code_cells(path):
+    return [cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+
+
+def ignored(cell):
+    return "NBVAL_IGNORE_OUTPUT" in cell.source
+
+
+def test_every_notebook_is_in_the_table_of_contents_and_back():
+    toc = re.findall(r"file:\s*(\S+)", (ROOT / "_toc.yml").read_text())
+    listed = {entry for entry in toc if (ROOT / f"{entry}.ipynb").exists()}
+    assert listed == {f"book/{path.stem}" for path in NOTEBOOKS}
+    for entry in toc:
+        assert (ROOT / f"{entry}.ipynb").exists() or (ROOT / f"{entry}.md").exists(), entry
+    assert NOTEBOOKS, "the book has no chapters"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_first_cell_is_the_pinned_colab_bootstrap(path):
+    first = code_cells(path)[0]
+    assert first.source == bootstrap_source(REPOSITORY, f"v{lib.__version__}")
+    assert REPOSITORY in first.source and not first.outputs
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_second_cell_imports_lib_and_sets_up(path):
+    second = code_cells(path)[1]
+    assert "import lib" in second.source and "lib.setup(" in second.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_outputs_come_from_a_clean_full_run(path):
+    cells = code_cells(path)
+    setup_text = "".join(o.get("text", "") for o in cells[1].outputs)
+    assert setup_text.startswith("profile full |"), "store outputs from a full-profile run (make outputs)"
+    for index, cell in enumerate(cells):
+        for output in cell.outputs:
+            assert output.output_type != "error", f"cell {index} stored an error"
+            text = output.get("text", "") + output.get("data", {}).get("text/plain", "")
+            if output.output_type == "execute_result":
+                assert not re.search(r"<Figure size| at 0x[0-9a-f]+>", text), (
+                    f"cell {index}: end plot cells with plt.show()"
+                )
+            assert not re.search(r"(/work/|/home/|/root/|/tmp/|/content/)", text), f"cell {index}: a machine's path"
+            if not ignored(cell):
+                assert not (output.output_type == "stream" and output.name == "stderr"), f"cell {index}: stderr"
+                assert "image/svg+xml" not in output.get("data", {}), f"cell {index}: SVG is compared by nbval"
+    assert [c.execution_count for c in cells if c.outputs] == list(range(1, 1 + sum(bool(c.outputs) for c in cells)))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_stored_in_canonical_form(path):
+    assert path.read_text() == canonical(nbformat.read(path, as_version=4)), "run scripts/execute_notebooks.py"
+    assert json.loads(path.read_text())["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_lambda_layers_or_backend_calls(path):
+    source = "\n".join(cell.source for cell in code_cells(path))
+    assert "layers.Lambda" not in source and "keras.backend" not in source
