@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install book test lint format outputs clean
+.PHONY: install book test lint format outputs release clean
 
 install: $(INSTALLED)
 
@@ -33,6 +33,9 @@ format: $(INSTALLED)
 
 outputs: $(INSTALLED)
 	$(BIN)/python scripts/execute_notebooks.py $(if $(CHAPTER),book/$(CHAPTER).ipynb,book/*.ipynb) --profile $(or $(PROFILE),full)
+
+release: $(INSTALLED)
+	$(BIN)/python scripts/release.py $(VERSION)
 
 clean:
 	rm -rf _build

@@ -1,6 +1,6 @@
 """The one canonical form of a stored notebook (checked by tests/test_book.py).
 
-    python scripts/notebook_form.py book/*.ipynb    rewrites notebooks in that form
+python scripts/notebook_form.py book/*.ipynb    rewrites notebooks in that form
 """
 
 import json
@@ -28,7 +28,7 @@ def canonical(notebook):
         cell.pop("id", None)
         if cell.cell_type == "code":
             count += 1
-            cell.execution_count = count if cell.outputs else None
+            cell.execution_count = count
             for output in cell.outputs:
                 if "execution_count" in output:
                     output.execution_count = cell.execution_count

@@ -5,20 +5,41 @@ import numpy as np
 BN_EPSILON = 1e-3  # keras.layers.BatchNormalization's default
 
 
-def conv2d_same(x, kernel, strides=1):
-    """TensorFlow's 'same' convolution. x: (n, h, w, c); kernel: (k, k, c, f)."""
-    n, h, w, _ = x.shape
-    k = kernel.shape[0]
+def windows_same(x, k, strides, fill=0.0):
+    """TensorFlow's 'same' padding: yield (i, j, the k x k window of output pixel i, j) for x: (n, h, w, c)."""
+    _, h, w, _ = x.shape
     out_h, out_w = -(-h // strides), -(-w // strides)
     pad_h = max((out_h - 1) * strides + k - h, 0)
     pad_w = max((out_w - 1) * strides + k - w, 0)
-    x = np.pad(x, ((0, 0), (pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0)))
-    out = np.zeros((n, out_h, out_w, kernel.shape[-1]))
+    pads = ((0, 0), (pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0))
+    x = np.pad(x, pads, constant_values=fill)
     for i in range(out_h):
         for j in range(out_w):
-            patch = x[:, i * strides : i * strides + k, j * strides : j * strides + k, :]
-            out[:, i, j, :] = np.tensordot(patch, kernel, axes=([1, 2, 3], [0, 1, 2]))
+            yield i, j, x[:, i * strides : i * strides + k, j * strides : j * strides + k, :]
+
+
+def conv2d_same(x, kernel, strides=1):
+    """TensorFlow's 'same' convolution. x: (n, h, w, c); kernel: (k, k, c, f)."""
+    n, h, w, _ = x.shape
+    out = np.zeros((n, -(-h // strides), -(-w // strides), kernel.shape[-1]))
+    for i, j, patch in windows_same(x, kernel.shape[0], strides):
+        out[:, i, j, :] = np.tensordot(patch, kernel, axes=([1, 2, 3], [0, 1, 2]))
     return out
+
+
+def max_pool_same(x, k, strides):
+    """TensorFlow's 'same' max pooling (padding never wins). x: (n, h, w, c)."""
+    n, h, w, c = x.shape
+    out = np.zeros((n, -(-h // strides), -(-w // strides), c))
+    for i, j, patch in windows_same(x, k, strides, fill=-np.inf):
+        out[:, i, j, :] = patch.max(axis=(1, 2))
+    return out
+
+
+def average_pool(x, k):
+    """'valid' average pooling with window and stride k. x: (n, h, w, c), h and w multiples of k."""
+    n, h, w, c = x.shape
+    return x.reshape(n, h // k, k, w // k, k, c).mean(axis=(2, 4))
 
 
 def batch_norm(x, gamma, beta, mean, variance, epsilon=BN_EPSILON):
@@ -38,3 +59,8 @@ def option_a(x, channels, strides):
     out = np.zeros(x.shape[:3] + (channels,))
     out[..., before : before + x.shape[-1]] = x
     return out
+
+
+def softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)

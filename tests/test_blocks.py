@@ -25,6 +25,14 @@ def bn_reference(model, name, x):
     return batch_norm(x, *[w for w in model.get_layer(name).get_weights()])
 
 
+def block_model(block, shape, *args, **kwargs):
+    """A model of one block named 'b', randomised BN statistics, and its weights by layer name."""
+    inputs = keras.Input(shape)
+    model = keras.Model(inputs, block(inputs, *args, name="b", **kwargs))
+    randomise_batch_norms(model)
+    return model, {layer.name: layer.get_weights() for layer in model.layers}
+
+
 @pytest.mark.parametrize("channels, strides", [(8, 2), (12, 2), (7, 1), (4, 1)])
 def test_option_a_matches_numpy(channels, strides):
     x = fixed_input((2, 6, 6, 4))
@@ -94,3 +102,114 @@ def test_unknown_shortcut_option():
 def test_option_a_cannot_shrink_channels():
     with pytest.raises(ValueError, match="cannot shrink 8 channels to 4"):
         blocks.ZeroPadShortcut(4, 1)(np.zeros((1, 2, 2, 8), np.float32))
+
+
+def post_shortcut(model, w, x, filters, strides):
+    """Projection + BN where the block has one, else identity or option A."""
+    if "b_0_conv" in w:
+        return bn_reference(model, "b_0_bn", conv2d_same(x, w["b_0_conv"][0], strides))
+    return option_a(x, filters, strides)
+
+
+def preact_shortcut(w, x, preact, filters, strides):
+    """A BN-free projection of the pre-activated input where the block has one, else identity or option A."""
+    if "b_0_conv" in w:
+        assert "b_0_bn" not in w
+        return conv2d_same(preact, w["b_0_conv"][0], strides)
+    return option_a(x, filters, strides)
+
+
+@pytest.mark.parametrize("strides, filters, option", [(1, 1, "B"), (2, 2, "B"), (2, 2, "A"), (1, 2, "B"), (1, 1, "C")])
+def test_bottleneck_block_matches_numpy(strides, filters, option):
+    x = fixed_input((2, 8, 8, 4))
+    model, w = block_model(blocks.bottleneck_block, (8, 8, 4), filters, strides, option)
+    y = relu(bn_reference(model, "b_1_bn", conv2d_same(x, w["b_1_conv"][0], strides)))
+    y = relu(bn_reference(model, "b_2_bn", conv2d_same(y, w["b_2_conv"][0])))
+    y = bn_reference(model, "b_3_bn", conv2d_same(y, w["b_3_conv"][0]))
+    expected = relu(y + post_shortcut(model, w, x, 4 * filters, strides))
+    assert model.output_shape == (None, 8 // strides, 8 // strides, 4 * filters)
+    assert w["b_1_conv"][0].shape == (1, 1, 4, filters)
+    np.testing.assert_allclose(np.asarray(model(x, training=False)), expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("strides, filters, option", [(1, 4, "B"), (2, 8, "B"), (2, 8, "A"), (1, 4, "C")])
+def test_preact_basic_block_matches_numpy(strides, filters, option):
+    x = fixed_input((2, 8, 8, 4))
+    model, w = block_model(blocks.preact_basic_block, (8, 8, 4), filters, strides, option)
+    preact = relu(bn_reference(model, "b_preact_bn", x))
+    y = relu(bn_reference(model, "b_1_bn", conv2d_same(preact, w["b_1_conv"][0], strides)))
+    y = conv2d_same(y, w["b_2_conv"][0])
+    expected = y + preact_shortcut(w, x, preact, filters, strides)
+    np.testing.assert_allclose(np.asarray(model(x, training=False)), expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("strides, filters, option", [(1, 1, "B"), (2, 2, "B"), (2, 2, "A"), (1, 2, "B"), (1, 1, "C")])
+def test_preact_bottleneck_block_matches_numpy(strides, filters, option):
+    x = fixed_input((2, 8, 8, 4))
+    model, w = block_model(blocks.preact_bottleneck_block, (8, 8, 4), filters, strides, option)
+    preact = relu(bn_reference(model, "b_preact_bn", x))
+    y = relu(bn_reference(model, "b_1_bn", conv2d_same(preact, w["b_1_conv"][0])))
+    y = relu(bn_reference(model, "b_2_bn", conv2d_same(y, w["b_2_conv"][0], strides)))
+    y = conv2d_same(y, w["b_3_conv"][0])
+    expected = y + preact_shortcut(w, x, preact, 4 * filters, strides)
+    assert model.output_shape == (None, 8 // strides, 8 // strides, 4 * filters)
+    np.testing.assert_allclose(np.asarray(model(x, training=False)), expected, rtol=1e-4, atol=1e-4)
+
+
+BLOCKS = [blocks.basic_block, blocks.bottleneck_block, blocks.preact_basic_block, blocks.preact_bottleneck_block]
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=lambda block: block.__name__)
+def test_plain_blocks_have_no_shortcut(block):
+    model, w = block_model(block, (8, 8, 4), 4, 2, "B", residual=False)
+    assert not any(isinstance(layer, keras.layers.Add) for layer in model.layers)
+    assert not any(name.startswith("b_0_") for name in w)
+
+
+KINDS = [("basic", False), ("basic", True), ("bottleneck", False), ("bottleneck", True)]
+
+
+@pytest.mark.parametrize("kind, preactivation", KINDS)
+def test_identity_block_adds_the_input_itself(kind, preactivation):
+    filters = 8 // blocks.EXPANSION[kind]
+    model, w = block_model(blocks.identity_block, (8, 8, 8), filters, kind, preactivation)
+    assert model.output_shape == (None, 8, 8, 8)
+    assert not any(name.startswith("b_0_") for name in w)
+    assert model.get_layer("b_add").input[0] is model.input
+
+
+@pytest.mark.parametrize("kind, preactivation", KINDS)
+@pytest.mark.parametrize("strides", [1, 2])
+def test_projection_block_projects_the_shortcut(kind, preactivation, strides):
+    model, w = block_model(blocks.projection_block, (8, 8, 8), 8, strides, kind, preactivation)
+    channels = 8 * blocks.EXPANSION[kind]
+    assert model.output_shape == (None, 8 // strides, 8 // strides, channels)
+    assert w["b_0_conv"][0].shape == (1, 1, 8, channels)
+    assert ("b_0_bn" in w) is not preactivation
+
+
+def test_identity_block_refuses_to_change_the_shape():
+    with pytest.raises(
+        ValueError,
+        match="unit: an identity block keeps the shape, but a bottleneck block of 8 filters turns 8 channels "
+        "into 32; use projection_block",
+    ):
+        blocks.identity_block(keras.Input((8, 8, 8)), 8, "bottleneck", name="unit")
+
+
+@pytest.mark.parametrize("wrapper", [blocks.identity_block, blocks.projection_block])
+def test_unknown_block_kind(wrapper):
+    with pytest.raises(ValueError, match="unknown block kind 'wide'; choose one of basic, bottleneck"):
+        wrapper(keras.Input((8, 8, 4)), 4, kind="wide")
+
+
+def test_bias_adds_one_learned_value_per_channel_and_saves(tmp_path):
+    inputs = keras.Input((2, 2, 3))
+    model = keras.Model(inputs, blocks.Bias(keras.initializers.Constant(0.1), name="bias")(inputs))
+    assert model.count_params() == 3
+    np.testing.assert_allclose(model.get_layer("bias").get_weights()[0], [0.1] * 3)
+    model.get_layer("bias").set_weights([np.array([1.0, -2.0, 3.0], np.float32)])
+    x = fixed_input((2, 2, 2, 3))
+    np.testing.assert_allclose(np.asarray(model(x)), x + [1.0, -2.0, 3.0], rtol=1e-6)
+    model.save(tmp_path / "bias.keras")
+    np.testing.assert_allclose(np.asarray(keras.models.load_model(tmp_path / "bias.keras")(x)), np.asarray(model(x)))

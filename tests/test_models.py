@@ -7,16 +7,23 @@ import keras
 import numpy as np
 import pytest
 from conftest import BOOK
+from reference import average_pool, batch_norm, conv2d_same, max_pool_same, relu, softmax
+from test_blocks import fixed_input, randomise_batch_norms
 
-from lib import models
+from lib import blocks, models
 
 PAPER_PARAMETERS = {20: 0.27e6, 32: 0.46e6, 44: 0.66e6, 56: 0.85e6, 110: 1.7e6}
+
+
+def trainable(model):
+    """The learned parameters: ``count_params`` less BN's moving means and variances."""
+    return sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
 
 
 @pytest.mark.parametrize("depth", sorted(PAPER_PARAMETERS))
 def test_parameters_match_he_et_al_within_two_percent(depth):
     model = models.cifar_resnet(depth, input_shape=(32, 32, 3))
-    assert abs(model.count_params() / PAPER_PARAMETERS[depth] - 1) < 0.02
+    assert abs(trainable(model) / PAPER_PARAMETERS[depth] - 1) < 0.02
 
 
 @pytest.mark.parametrize("depth", [20, 56])
@@ -52,6 +59,91 @@ def test_output_shape_and_probabilities():
     np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-5)
 
 
+def count(model, kind):
+    return sum(isinstance(layer, kind) for layer in model.layers)
+
+
+def features_and_predictions(model, x):
+    """The outputs of 'fc1' (before the softmax saturates) and of the model, inference mode."""
+    both = keras.Model(model.input, [model.get_layer("fc1").output, model.output])
+    return [np.asarray(y) for y in both(x, training=False)]
+
+
+def test_e1_has_the_spec_layers_and_no_batch_norm():
+    model = models.e1_mnist_bottleneck()
+    assert model.name == "e1_mnist_bottleneck"
+    assert model.count_params() == 13_071_050 and not model.non_trainable_weights
+    assert count(model, keras.layers.BatchNormalization) == 0
+    assert (count(model, keras.layers.Conv2D), count(model, keras.layers.Dense)) == (11, 2)
+    assert (count(model, keras.layers.Add), count(model, blocks.Bias)) == (3, 1)
+    assert len(model.layers) == 25
+    assert model.get_layer("block3_out").output.shape == (None, 14, 14, 256)
+    assert model.get_layer("pool").output.shape == (None, 7, 7, 256)
+    y = np.asarray(model(np.zeros((3, 28, 28, 1), np.float32)))
+    assert y.shape == (3, 10)
+    np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_e1_matches_numpy():
+    model = models.e1_mnist_bottleneck()
+    w = {layer.name: layer.get_weights() for layer in model.layers}
+
+    def conv(name, x, strides=1):
+        kernel, bias = w[name]
+        return relu(conv2d_same(x, kernel, strides) + bias)
+
+    x = fixed_input((2, 28, 28, 1)) / 4
+    y = max_pool_same(conv("stem_conv", x, 2), 3, 1)
+    for unit in (1, 2, 3):
+        b = f"block{unit}"
+        residual = conv(f"{b}_3_conv", conv(f"{b}_2_conv", conv(f"{b}_1_conv", y)))
+        if unit == 1:
+            y = relu(conv2d_same(y, w["block1_0_conv"][0]) + residual + w["block1_bias"][0])
+        else:
+            y = relu(y + residual)
+    y = max_pool_same(y, 2, 2).reshape(2, -1)
+    features = relu(y @ w["fc1"][0] + w["fc1"][1])
+    predictions = softmax(features @ w["predictions"][0] + w["predictions"][1])
+    got_features, got_predictions = features_and_predictions(model, x)
+    np.testing.assert_allclose(got_features, features, rtol=1e-4, atol=1e-4 * np.abs(features).max())
+    np.testing.assert_allclose(got_predictions, predictions, atol=1e-4)
+
+
+def test_e2_has_the_reported_parameters():
+    model = models.e2_fashion_resnet()
+    assert model.name == "e2_fashion_resnet"
+    total = model.count_params()
+    assert (total, trainable(model), total - trainable(model)) == (1_749_210, 1_748_154, 1_056)
+    assert model.get_layer("pool").output.shape == (None, 7, 7, 64)
+    assert model.output_shape == (None, 10)
+
+
+def test_e2_matches_numpy():
+    model = models.e2_fashion_resnet()
+    randomise_batch_norms(model)
+    w = {layer.name: layer.get_weights() for layer in model.layers}
+
+    def bn_relu(name, x):
+        return relu(batch_norm(x, *w[name]))
+
+    def conv(name, x):
+        return conv2d_same(x, w[name][0])
+
+    x = fixed_input((2, 28, 28, 1))
+    y = conv2d_same(x, w["stem_conv"][0], 2)
+    for unit in (1, 2, 3, 4):
+        b = f"block{unit}"
+        shortcut = conv(f"{b}_0_conv", bn_relu(f"{b}_0_bn", y))
+        residual = bn_relu(f"{b}_2_bn", conv(f"{b}_2_conv", bn_relu(f"{b}_1_bn", conv(f"{b}_1_conv", y))))
+        y = relu(shortcut + conv(f"{b}_3_conv", residual))
+    y = average_pool(y, 2).reshape(2, -1)
+    features = relu(y @ w["fc1"][0] + w["fc1"][1])
+    predictions = softmax(features @ w["predictions"][0] + w["predictions"][1])
+    got_features, got_predictions = features_and_predictions(model, x)
+    np.testing.assert_allclose(got_features, features, rtol=1e-4, atol=1e-4 * np.abs(features).max())
+    np.testing.assert_allclose(got_predictions, predictions, atol=1e-4)
+
+
 TRAIN_TWICE = """
 import json, sys
 import lib, numpy as np, keras
@@ -75,3 +167,22 @@ def test_two_fresh_processes_train_to_identical_losses():
     first, second = losses(), losses()
     assert first == second
     assert len(set(first)) == 3
+
+
+def test_multiply_adds_by_hand():
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Conv2D(4, 3, strides=2, padding="same")(inputs)
+    x = keras.layers.Flatten()(x)
+    model = keras.Model(inputs, keras.layers.Dense(5)(x))
+    assert models.multiply_adds(model) == 4 * 4 * 3 * 3 * 3 * 4 + 64 * 5
+
+
+def test_preactivation_net_has_no_relu_after_the_sums():
+    model = models.cifar_resnet(20, preactivation=True)
+    assert model.name == "preact_resnet20"
+    assert not any(layer.name.endswith("_out") for layer in model.layers)
+    assert model.get_layer("post_relu") is not None
+    weighted = [layer for layer in model.layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
+    assert len(weighted) == 20
+    y = np.asarray(model(np.zeros((2, 32, 32, 1), np.float32)))
+    assert y.shape == (2, 10)

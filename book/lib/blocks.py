@@ -9,6 +9,7 @@ import keras
 from keras import layers, ops
 
 SHORTCUT_OPTIONS = ("A", "B", "C")
+EXPANSION = {"basic": 1, "bottleneck": 4}
 
 
 @keras.saving.register_keras_serializable(package="lib")
@@ -45,6 +46,31 @@ class ZeroPadShortcut(layers.Layer):
         return {**super().get_config(), "channels": self.channels, "strides": self.strides}
 
 
+@keras.saving.register_keras_serializable(package="lib")
+class Bias(layers.Layer):
+    """A learned bias per channel, added on its own: ``(batch, ..., c)`` -> the same shape.
+
+    ``c`` parameters. TensorFlow 1 code adds such a bias after a sum
+    (``tf.nn.relu(shortcut + residual + b)``); a layer makes it visible.
+    """
+
+    def __init__(self, initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        self.initializer = keras.initializers.get(initializer)
+
+    def build(self, input_shape):
+        self.bias = self.add_weight(shape=(input_shape[-1],), initializer=self.initializer, name="bias")
+
+    def call(self, x):
+        return ops.add(x, self.bias)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "initializer": keras.initializers.serialize(self.initializer)}
+
+
 def conv(x, filters, kernel_size, strides=1, weight_decay=0.0, name=None):
     """A bias-free 'same' convolution with He-normal initialisation."""
     return layers.Conv2D(
@@ -59,6 +85,19 @@ def conv(x, filters, kernel_size, strides=1, weight_decay=0.0, name=None):
     )(x)
 
 
+def bn_relu(x, name, relu=True):
+    """Batch normalisation ``{name}_bn``, then (unless ``relu=False``) ReLU ``{name}_relu``; shape unchanged."""
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x) if relu else x
+
+
+def _projects(x, filters, strides, option):
+    """Whether shortcut ``option`` is a 1x1 projection for this input, ``filters`` and ``strides``."""
+    if option not in SHORTCUT_OPTIONS:
+        raise ValueError(f"unknown shortcut option {option!r}; choose one of {', '.join(SHORTCUT_OPTIONS)}.")
+    return option == "C" or (option == "B" and (strides != 1 or x.shape[-1] != filters))
+
+
 def shortcut(x, filters, strides=1, option="A", weight_decay=0.0, name="shortcut"):
     """The shortcut of a residual block: what is added to the residual branch.
 
@@ -66,15 +105,23 @@ def shortcut(x, filters, strides=1, option="A", weight_decay=0.0, name="shortcut
     Option B: identity, or a strided 1x1 projection + BN when the shape changes.
     Option C: a 1x1 projection + BN always.
     """
-    if option not in SHORTCUT_OPTIONS:
-        raise ValueError(f"unknown shortcut option {option!r}; choose one of {', '.join(SHORTCUT_OPTIONS)}.")
-    changes_shape = strides != 1 or x.shape[-1] != filters
-    if option == "C" or (option == "B" and changes_shape):
-        x = conv(x, filters, 1, strides, weight_decay, name=f"{name}_0_conv")
-        return layers.BatchNormalization(name=f"{name}_0_bn")(x)
-    if changes_shape:
+    if _projects(x, filters, strides, option):
+        return bn_relu(conv(x, filters, 1, strides, weight_decay, name=f"{name}_0_conv"), f"{name}_0", relu=False)
+    if strides != 1 or x.shape[-1] != filters:
         return ZeroPadShortcut(filters, strides, name=f"{name}_0_pad")(x)
     return x
+
+
+def preact_shortcut(x, preact, filters, strides=1, option="B", weight_decay=0.0, name="shortcut"):
+    """The shortcut of a pre-activation block (He et al. 2016, "Identity Mappings").
+
+    A projection is a 1x1 convolution of the pre-activated input ``preact``,
+    without BN (the next block normalises the sum); identity and option A
+    take the raw input ``x``. ``(batch, h, w, c)`` -> ``(batch, h / strides, w / strides, filters)``.
+    """
+    if _projects(x, filters, strides, option):
+        return conv(preact, filters, 1, strides, weight_decay, name=f"{name}_0_conv")
+    return shortcut(x, filters, strides, option, weight_decay, name)
 
 
 def add(shortcut_tensor, residual_tensor, name):
@@ -95,11 +142,91 @@ def basic_block(x, filters, strides=1, shortcut_option="A", residual=True, weigh
     conv-BN-ReLU-conv-BN, add the shortcut, ReLU. With ``residual=False``
     there is no shortcut: the same layers form a plain block.
     """
-    y = conv(x, filters, 3, strides, weight_decay, name=f"{name}_1_conv")
-    y = layers.BatchNormalization(name=f"{name}_1_bn")(y)
-    y = layers.Activation("relu", name=f"{name}_1_relu")(y)
-    y = conv(y, filters, 3, 1, weight_decay, name=f"{name}_2_conv")
-    y = layers.BatchNormalization(name=f"{name}_2_bn")(y)
+    y = bn_relu(conv(x, filters, 3, strides, weight_decay, name=f"{name}_1_conv"), f"{name}_1")
+    y = bn_relu(conv(y, filters, 3, 1, weight_decay, name=f"{name}_2_conv"), f"{name}_2", relu=False)
     if residual:
         y = add(shortcut(x, filters, strides, shortcut_option, weight_decay, name=name), y, name)
     return layers.Activation("relu", name=f"{name}_out")(y)
+
+
+def bottleneck_block(x, filters, strides=1, shortcut_option="B", residual=True, weight_decay=0.0, name="block"):
+    """A 1x1-3x3-1x1 bottleneck, post-activation (He et al. 2016, ResNet-50 and deeper).
+
+    ``(batch, h, w, c)`` -> ``(batch, h / strides, w / strides, 4 * filters)``:
+    1x1 conv (``filters``, carrying the stride, as in ``keras.applications``
+    ResNet50)-BN-ReLU, 3x3 conv-BN-ReLU, 1x1 conv (``4 * filters``)-BN, add
+    the shortcut, ReLU. ``residual=False`` drops the shortcut.
+    """
+    y = bn_relu(conv(x, filters, 1, strides, weight_decay, name=f"{name}_1_conv"), f"{name}_1")
+    y = bn_relu(conv(y, filters, 3, 1, weight_decay, name=f"{name}_2_conv"), f"{name}_2")
+    y = bn_relu(conv(y, 4 * filters, 1, 1, weight_decay, name=f"{name}_3_conv"), f"{name}_3", relu=False)
+    if residual:
+        y = add(shortcut(x, 4 * filters, strides, shortcut_option, weight_decay, name=name), y, name)
+    return layers.Activation("relu", name=f"{name}_out")(y)
+
+
+def preact_basic_block(x, filters, strides=1, shortcut_option="B", residual=True, weight_decay=0.0, name="block"):
+    """Two 3x3 convolutions, pre-activation (He et al. 2016, "Identity Mappings").
+
+    ``(batch, h, w, c)`` -> ``(batch, h / strides, w / strides, filters)``:
+    BN-ReLU-conv-BN-ReLU-conv, add the shortcut (see ``preact_shortcut``);
+    no ReLU after the sum. ``residual=False`` drops the shortcut.
+    """
+    preact = bn_relu(x, f"{name}_preact")
+    y = bn_relu(conv(preact, filters, 3, strides, weight_decay, name=f"{name}_1_conv"), f"{name}_1")
+    y = conv(y, filters, 3, 1, weight_decay, name=f"{name}_2_conv")
+    if residual:
+        y = add(preact_shortcut(x, preact, filters, strides, shortcut_option, weight_decay, name), y, name)
+    return y
+
+
+def preact_bottleneck_block(x, filters, strides=1, shortcut_option="B", residual=True, weight_decay=0.0, name="block"):
+    """A 1x1-3x3-1x1 bottleneck, pre-activation (He et al. 2016, "Identity Mappings").
+
+    ``(batch, h, w, c)`` -> ``(batch, h / strides, w / strides, 4 * filters)``:
+    BN-ReLU-1x1 conv-BN-ReLU-3x3 conv (carrying the stride, as in the paper's
+    code and ``keras.applications`` ResNet50V2)-BN-ReLU-1x1 conv
+    (``4 * filters``), add the shortcut; no ReLU after the sum.
+    """
+    preact = bn_relu(x, f"{name}_preact")
+    y = bn_relu(conv(preact, filters, 1, 1, weight_decay, name=f"{name}_1_conv"), f"{name}_1")
+    y = bn_relu(conv(y, filters, 3, strides, weight_decay, name=f"{name}_2_conv"), f"{name}_2")
+    y = conv(y, 4 * filters, 1, 1, weight_decay, name=f"{name}_3_conv")
+    if residual:
+        y = add(preact_shortcut(x, preact, 4 * filters, strides, shortcut_option, weight_decay, name), y, name)
+    return y
+
+
+def _block_function(kind, preactivation=False):
+    """The block function for ``kind`` ('basic' or 'bottleneck') and ``preactivation``."""
+    if kind not in EXPANSION:
+        raise ValueError(f"unknown block kind {kind!r}; choose one of {', '.join(EXPANSION)}.")
+    if kind == "basic":
+        return preact_basic_block if preactivation else basic_block
+    return preact_bottleneck_block if preactivation else bottleneck_block
+
+
+def identity_block(x, filters, kind="basic", preactivation=False, weight_decay=0.0, name="block"):
+    """The identity block: the shortcut is the input, so the shape is kept.
+
+    ``(batch, h, w, c)`` -> ``(batch, h, w, c)``; ``filters`` must be ``c``
+    for a basic block and ``c / 4`` for a bottleneck, else a ValueError.
+    """
+    block = _block_function(kind, preactivation)
+    channels = EXPANSION[kind] * filters
+    if channels != x.shape[-1]:
+        raise ValueError(
+            f"{name}: an identity block keeps the shape, but a {kind} block of {filters} filters turns "
+            f"{x.shape[-1]} channels into {channels}; use projection_block to change the shape."
+        )
+    return block(x, filters, 1, "B", True, weight_decay, name)
+
+
+def projection_block(x, filters, strides=2, kind="basic", preactivation=False, weight_decay=0.0, name="block"):
+    """The projection ("convolutional") block: a 1x1 convolution on the shortcut.
+
+    ``(batch, h, w, c)`` -> ``(batch, h / strides, w / strides, e * filters)``,
+    ``e`` being 1 (basic) or 4 (bottleneck). The shortcut is a strided 1x1
+    conv + BN (post-activation) or a 1x1 conv of the pre-activated input.
+    """
+    return _block_function(kind, preactivation)(x, filters, strides, "C", True, weight_decay, name)

@@ -1,4 +1,7 @@
-"""Claims a chapter makes about its own results, checked where they are made."""
+"""Claims a chapter makes about its own results, and checkers for exercises."""
+
+import keras
+import numpy as np
 
 
 class ClaimFailed(AssertionError):
@@ -14,3 +17,40 @@ def expect(condition, claim):
     if not condition:
         raise ClaimFailed(f"✗ {claim}")
     print(f"✓ {claim}")
+
+
+def compare_blocks(candidate, reference, input_shape, filters, strides, name="exercise"):
+    """Check a reader's block against ``lib``'s on a fixed input; print the verdict.
+
+    Both are called as ``block(x, filters, strides, name)`` on a
+    ``keras.Input(input_shape)``. The reader's layers must carry the same
+    names and weight shapes as the reference's; the reference's weights are
+    copied into them and both outputs compared on one fixed input.
+    """
+    try:
+        inputs = keras.Input(input_shape)
+        mine = keras.Model(inputs, candidate(inputs, filters, strides, name))
+    except NotImplementedError:
+        print("✗ not implemented yet: replace `raise NotImplementedError` with your code")
+        return False
+    inputs = keras.Input(input_shape)
+    theirs = keras.Model(inputs, reference(inputs, filters, strides, name))
+    for layer in theirs.layers[1:]:
+        try:
+            target = mine.get_layer(layer.name)
+        except ValueError:
+            print(f"✗ your block has no layer named {layer.name!r}")
+            return False
+        shapes = [tuple(w.shape) for w in target.get_weights()]
+        expected_shapes = [tuple(w.shape) for w in layer.get_weights()]
+        if shapes != expected_shapes:
+            print(f"✗ {layer.name!r} has weights of shapes {shapes}, lib's has {expected_shapes}")
+            return False
+        target.set_weights(layer.get_weights())
+    x = np.random.default_rng(0).normal(size=(2, *input_shape)).astype("float32")
+    expected, got = np.asarray(theirs(x)), np.asarray(mine(x))
+    if got.shape != expected.shape or not np.allclose(got, expected, atol=1e-5):
+        print(f"✗ outputs differ: yours {got.shape}, lib's {expected.shape}")
+        return False
+    print("✓ your block matches lib's on a fixed input")
+    return True

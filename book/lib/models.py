@@ -6,7 +6,9 @@ from keras import layers
 from lib import blocks
 
 
-def cifar_resnet(depth, residual=True, shortcut="A", input_shape=(32, 32, 1), classes=10, weight_decay=1e-4):
+def cifar_resnet(
+    depth, residual=True, shortcut="A", input_shape=(32, 32, 1), classes=10, weight_decay=1e-4, preactivation=False
+):
     """He et al.'s CIFAR network of ``depth = 6n + 2`` layers, residual or plain.
 
     A 3x3 convolution with 16 filters, three stages of ``n`` basic blocks with
@@ -14,21 +16,23 @@ def cifar_resnet(depth, residual=True, shortcut="A", input_shape=(32, 32, 1), cl
     average pooling and a softmax layer. ``(batch, *input_shape)`` ->
     ``(batch, classes)``. ``residual=False`` removes every shortcut and keeps
     every other layer, so plain and residual nets have the same parameters
-    under option A.
+    under option A. ``preactivation=True`` uses He et al.'s pre-activation
+    blocks ("Identity Mappings") and a final BN-ReLU before the pooling.
     """
     if not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
         raise ValueError(f"depth must be 6n + 2 for a whole n >= 1 (8, 14, 20, 32, 44, 56, 110, ...), not {depth!r}.")
     blocks_per_stage = (depth - 2) // 6
+    block = blocks.preact_basic_block if preactivation else blocks.basic_block
     inputs = keras.Input(shape=input_shape, name="image")
     x = blocks.conv(inputs, 16, 3, 1, weight_decay, name="stem_conv")
-    x = layers.BatchNormalization(name="stem_bn")(x)
-    x = layers.Activation("relu", name="stem_relu")(x)
+    if not preactivation:
+        x = blocks.bn_relu(x, "stem")
     for stage, filters in enumerate((16, 32, 64), start=1):
         for unit in range(1, blocks_per_stage + 1):
             strides = 2 if stage > 1 and unit == 1 else 1
-            x = blocks.basic_block(
-                x, filters, strides, shortcut, residual, weight_decay, name=f"stage{stage}_block{unit}"
-            )
+            x = block(x, filters, strides, shortcut, residual, weight_decay, name=f"stage{stage}_block{unit}")
+    if preactivation:
+        x = blocks.bn_relu(x, "post")
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     outputs = layers.Dense(
         classes,
@@ -36,5 +40,140 @@ def cifar_resnet(depth, residual=True, shortcut="A", input_shape=(32, 32, 1), cl
         kernel_regularizer=keras.regularizers.L2(weight_decay) if weight_decay else None,
         name="predictions",
     )(x)
-    kind = "resnet" if residual else "plain"
+    kind = ("preact_resnet" if preactivation else "resnet") if residual else "plain"
     return keras.Model(inputs, outputs, name=f"{kind}{depth}")
+
+
+def multiply_adds(model):
+    """Multiply-adds of one forward pass of one example, over convolutions and dense layers."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D):
+            height, width, filters = layer.output.shape[1:]
+            kh, kw, channels, _ = layer.kernel.shape
+            total += height * width * kh * kw * channels * filters
+        elif isinstance(layer, layers.Conv1D):
+            length, filters = layer.output.shape[1:]
+            k, channels, _ = layer.kernel.shape
+            total += length * k * channels * filters
+        elif isinstance(layer, layers.Dense):
+            total += layer.kernel.shape[0] * layer.kernel.shape[1]
+    return int(total)
+
+
+def _e1_conv(x, filters, kernel_size, strides=1, activation="relu", use_bias=True, name=None):
+    """E1's convolution: 'same', truncated normal weights (stddev 0.1), biases 0.1."""
+    return layers.Conv2D(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding="same",
+        activation=activation,
+        use_bias=use_bias,
+        kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.1),
+        bias_initializer=keras.initializers.Constant(0.1),
+        name=name,
+    )(x)
+
+
+def _e1_dense(x, units, activation, name):
+    """E1's dense layer: truncated normal weights (stddev 0.1), biases 0.1."""
+    return layers.Dense(
+        units,
+        activation=activation,
+        kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.1),
+        bias_initializer=keras.initializers.Constant(0.1),
+        name=name,
+    )(x)
+
+
+def _e1_block(x, projection, name):
+    """E1's bottleneck block, no BN: ``(batch, h, w, c)`` -> ``(batch, h, w, 256)``.
+
+    1x1 (64), 3x3 (64) and 1x1 (256) convolutions, each with bias and ReLU.
+    ``projection=True`` is the "convolutional block": a bias-free 1x1
+    convolution to 256 on the shortcut, add, a bias of its own, ReLU.
+    Otherwise the "identity block": add the input, ReLU.
+    """
+    y = _e1_conv(x, 64, 1, name=f"{name}_1_conv")
+    y = _e1_conv(y, 64, 3, name=f"{name}_2_conv")
+    y = _e1_conv(y, 256, 1, name=f"{name}_3_conv")
+    if projection:
+        s = _e1_conv(x, 256, 1, activation=None, use_bias=False, name=f"{name}_0_conv")
+        y = blocks.Bias(keras.initializers.Constant(0.1), name=f"{name}_bias")(blocks.add(s, y, name))
+    else:
+        y = blocks.add(x, y, name)
+    return layers.Activation("relu", name=f"{name}_out")(y)
+
+
+def e1_mnist_bottleneck():
+    """Experiment E1: a bottleneck ResNet for MNIST, no batch norm (TensorFlow 1 original).
+
+    ``(batch, 28, 28, 1)`` -> ``(batch, 10)``. Conv 2x2/2 (64, ReLU) ->
+    14x14x64, max-pool 3x3/1 'same', one "convolutional block" and two
+    "identity blocks" (64, 64, 256) -> 14x14x256, max-pool 2x2 -> 7x7x256,
+    flatten, dense 1024 ReLU, dropout 0.5, dense 10 softmax. Weights
+    truncated normal (stddev 0.1), biases 0.1.
+
+    Reading of the spec: every main-path convolution, the last 1x1 included,
+    has bias and ReLU ("each with bias and ReLU", as in the TensorFlow 1
+    code); the convolutional block's shortcut convolution has no bias, and
+    the "bias" after its sum is a ``Bias`` layer of 256 parameters (the
+    identity blocks have none). 13,071,050 parameters.
+    """
+    inputs = keras.Input(shape=(28, 28, 1), name="image")
+    x = _e1_conv(inputs, 64, 2, strides=2, name="stem_conv")
+    x = layers.MaxPooling2D(3, strides=1, padding="same", name="stem_pool")(x)
+    for unit in range(1, 4):
+        x = _e1_block(x, projection=unit == 1, name=f"block{unit}")
+    x = layers.MaxPooling2D(2, name="pool")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = _e1_dense(x, 1024, "relu", name="fc1")
+    x = layers.Dropout(0.5, name="dropout")(x)
+    outputs = _e1_dense(x, 10, "softmax", name="predictions")
+    return keras.Model(inputs, outputs, name="e1_mnist_bottleneck")
+
+
+def _e2_conv(x, filters, kernel_size, name):
+    """E2's convolution: 'same', no bias, Keras's default initialiser."""
+    return layers.Conv2D(filters, kernel_size, padding="same", use_bias=False, name=name)(x)
+
+
+def _e2_block(x, base, name):
+    """E2's block: ``(batch, h, w, c)`` -> ``(batch, h, w, base)``.
+
+    Shortcut BN-ReLU-1x1 (``base``); main 1x1 (``base``)-BN-ReLU-3x3
+    (``2 * base``)-BN-ReLU-1x1 (``base``); add, ReLU.
+    """
+    s = _e2_conv(blocks.bn_relu(x, f"{name}_0"), base, 1, name=f"{name}_0_conv")
+    y = blocks.bn_relu(_e2_conv(x, base, 1, name=f"{name}_1_conv"), f"{name}_1")
+    y = blocks.bn_relu(_e2_conv(y, 2 * base, 3, name=f"{name}_2_conv"), f"{name}_2")
+    y = _e2_conv(y, base, 1, name=f"{name}_3_conv")
+    return layers.Activation("relu", name=f"{name}_out")(blocks.add(s, y, name))
+
+
+def e2_fashion_resnet():
+    """Experiment E2: a four-block ResNet for Fashion-MNIST (Keras 2 original).
+
+    ``(batch, 28, 28, 1)`` -> ``(batch, 10)``. Conv 3x3/2 'same' (16, no
+    bias, random-normal init) -> 14x14x16, four blocks of base 16, 32, 32, 64
+    (stride 1) -> 14x14x64, average-pool 2x2 -> 7x7x64, flatten, dense 512
+    ReLU, dense 10 softmax.
+
+    The spec read literally gives the reported counts: BN on the block input
+    (shortcut), after the first 1x1 and after the 3x3, all convolutions
+    'same' and bias-free, Keras's default initialiser except in the stem.
+    1,749,210 parameters: 1,748,154 trainable, 1,056 non-trainable (BN means
+    and variances over 528 channels).
+    """
+    inputs = keras.Input(shape=(28, 28, 1), name="image")
+    x = layers.Conv2D(
+        16, 3, strides=2, padding="same", use_bias=False, kernel_initializer="random_normal", name="stem_conv"
+    )(inputs)
+    for unit, base in enumerate((16, 32, 32, 64), start=1):
+        x = _e2_block(x, base, name=f"block{unit}")
+    x = layers.AveragePooling2D(2, name="pool")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(512, activation="relu", name="fc1")(x)
+    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="e2_fashion_resnet")
