@@ -33,10 +33,11 @@ def execute(path, profile, timeout):
         extra_arguments=["--IPKernelApp.capture_fd_output=False"],
     )
     start = time.perf_counter()
-    client.execute()
-    seconds = time.perf_counter() - start
-    path.write_text(canonical(notebook))
-    return seconds
+    try:
+        client.execute()
+    finally:
+        path.write_text(canonical(notebook))  # on failure too, to show what ran
+    return time.perf_counter() - start
 
 
 def main():

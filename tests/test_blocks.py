@@ -213,3 +213,13 @@ def test_bias_adds_one_learned_value_per_channel_and_saves(tmp_path):
     np.testing.assert_allclose(np.asarray(model(x)), x + [1.0, -2.0, 3.0], rtol=1e-6)
     model.save(tmp_path / "bias.keras")
     np.testing.assert_allclose(np.asarray(keras.models.load_model(tmp_path / "bias.keras")(x)), np.asarray(model(x)))
+
+
+def test_batch_norm_momentum_is_the_books_except_in_e2():
+    from lib import models
+
+    inputs = keras.Input((8, 8, 4))
+    model = keras.Model(inputs, blocks.basic_block(inputs, 4, name="b"))
+    assert {layer.momentum for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)} == {0.9}
+    e2 = models.e2_fashion_resnet()
+    assert {layer.momentum for layer in e2.layers if isinstance(layer, keras.layers.BatchNormalization)} == {0.99}

@@ -9,6 +9,12 @@ import keras
 from keras import layers, ops
 
 SHORTCUT_OPTIONS = ("A", "B", "C")
+# Batch norm's moving averages: x_avg <- m * x_avg + (1 - m) * x_batch. Keras'
+# default m = 0.99 averages over about the last 100 steps, too slow for the
+# short budgets of this book: a net tested after a few hundred steps would be
+# tested with statistics of weights it no longer has. 0.9 (PyTorch's default,
+# there written 0.1) follows within about 10 steps.
+BN_MOMENTUM = 0.9
 EXPANSION = {"basic": 1, "bottleneck": 4}
 
 
@@ -85,9 +91,9 @@ def conv(x, filters, kernel_size, strides=1, weight_decay=0.0, name=None):
     )(x)
 
 
-def bn_relu(x, name, relu=True):
+def bn_relu(x, name, relu=True, momentum=BN_MOMENTUM):
     """Batch normalisation ``{name}_bn``, then (unless ``relu=False``) ReLU ``{name}_relu``; shape unchanged."""
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = layers.BatchNormalization(momentum=momentum, name=f"{name}_bn")(x)
     return layers.Activation("relu", name=f"{name}_relu")(x) if relu else x
 
 
