@@ -112,8 +112,11 @@ def e1_mnist_bottleneck():
     ``(batch, 28, 28, 1)`` -> ``(batch, 10)``. Conv 2x2/2 (64, ReLU) ->
     14x14x64, max-pool 3x3/1 'same', one "convolutional block" and two
     "identity blocks" (64, 64, 256) -> 14x14x256, max-pool 2x2 -> 7x7x256,
-    flatten, dense 1024 ReLU, dropout 0.5, dense 10 softmax. Weights
-    truncated normal (stddev 0.1), biases 0.1.
+    flatten, dense 1024 ReLU, dropout 0.5, dense 10 giving *logits*, as the
+    original did: train with ``from_logits=True``. Its initial logits are
+    large (weights of stddev 0.1 over 12,544 inputs), and a softmax inside
+    the model would saturate and stall Keras' cross-entropy, which clips
+    probabilities. Weights truncated normal (stddev 0.1), biases 0.1.
 
     Reading of the spec: every main-path convolution, the last 1x1 included,
     has bias and ReLU ("each with bias and ReLU", as in the TensorFlow 1
@@ -130,7 +133,7 @@ def e1_mnist_bottleneck():
     x = layers.Flatten(name="flatten")(x)
     x = _e1_dense(x, 1024, "relu", name="fc1")
     x = layers.Dropout(0.5, name="dropout")(x)
-    outputs = _e1_dense(x, 10, "softmax", name="predictions")
+    outputs = _e1_dense(x, 10, None, name="logits")
     return keras.Model(inputs, outputs, name="e1_mnist_bottleneck")
 
 
