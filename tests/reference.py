@@ -27,6 +27,16 @@ def conv2d_same(x, kernel, strides=1):
     return out
 
 
+def conv1d_same(x, kernel, strides=1):
+    """TensorFlow's 'same' convolution of signals. x: (n, l, c); kernel: (k, c, f)."""
+    length, k = x.shape[1], kernel.shape[0]
+    out_length = -(-length // strides)
+    pad = max((out_length - 1) * strides + k - length, 0)
+    x = np.pad(x, ((0, 0), (pad // 2, pad - pad // 2), (0, 0)))
+    windows = [x[:, i * strides : i * strides + k, :] for i in range(out_length)]
+    return np.stack([np.tensordot(window, kernel, axes=([1, 2], [0, 1])) for window in windows], axis=1)
+
+
 def max_pool_same(x, k, strides):
     """TensorFlow's 'same' max pooling (padding never wins). x: (n, h, w, c)."""
     n, h, w, c = x.shape
@@ -64,3 +74,12 @@ def option_a(x, channels, strides):
 def softmax(x):
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def soft_threshold(x, tau):
+    """Soft thresholding as ``x`` less its clip to ``[-tau, tau]``."""
+    return x - np.clip(x, -tau, tau)

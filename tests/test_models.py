@@ -186,3 +186,67 @@ def test_preactivation_net_has_no_relu_after_the_sums():
     assert len(weighted) == 20
     y = np.asarray(model(np.zeros((2, 32, 32, 1), np.float32)))
     assert y.shape == (2, 10)
+
+
+E_PARAMETERS = {
+    "e0_resnet": (1_410, 1_362),
+    "e0_drsn": (1_460, 1_408),
+    "e3_resnet": (1_410, 1_362),
+    "e3_drsn": (1_586, 1_522),
+}
+
+
+@pytest.mark.parametrize("name", sorted(E_PARAMETERS))
+def test_e0_e3_parameters(name):
+    model = getattr(models, name)()
+    assert model.name == name
+    assert (model.count_params(), trainable(model)) == E_PARAMETERS[name]
+    assert model.output_shape == (None, 10)
+    assert model.get_layer("stage1_block1_add").output.shape == (None, 14, 14, 8)
+    assert model.get_layer("stage1_block1_0_pad").strides == 2
+
+
+def test_drsns_add_parameters_and_e0_e3_resnets_are_the_same_net():
+    e0_resnet, e0_drsn, e3_resnet, e3_drsn = (getattr(models, name)() for name in E_PARAMETERS)
+    assert e0_resnet.count_params() < e0_drsn.count_params() < e3_drsn.count_params()
+    assert [layer.get_config() for layer in e0_resnet.layers] == [layer.get_config() for layer in e3_resnet.layers]
+    assert count(e0_resnet, blocks.SoftThreshold) == 0 and count(e0_drsn, blocks.SoftThreshold) == 1
+    assert e0_drsn.get_layer("stage1_block1_threshold_1_dense").units == 2
+    assert e3_drsn.get_layer("stage1_block1_threshold_1_dense").units == 8
+    assert e3_drsn.get_layer("stage1_block1_threshold_2_dense").units == 8
+
+
+def test_e0_drsn_matches_numpy():
+    from test_shrinkage import randomise_threshold_dense, shrinkage_reference
+
+    model = models.e0_drsn()
+    randomise_batch_norms(model)
+    randomise_threshold_dense(model)
+    w = {layer.name: layer.get_weights() for layer in model.layers}
+    x = fixed_input((2, 28, 28, 1))
+    y = shrinkage_reference(w, conv2d_same(x, w["stem_conv"][0]), 8, 2, "channel", name="stage1_block1")
+    y = relu(batch_norm(y, *w["post_bn"])).mean(axis=(1, 2))
+    expected = softmax(y @ w["predictions"][0] + w["predictions"][1])
+    np.testing.assert_allclose(np.asarray(model(x, training=False)), expected, atol=1e-5)
+
+
+TABLE_II = {None: ("resnet", 8_644), "shared": ("drsn_cs", 10_672), "channel": ("drsn_cw", 12_004)}
+
+
+@pytest.mark.parametrize("thresholds", TABLE_II, ids=str)
+def test_zhao_et_al_table_ii_nets(thresholds):
+    model = models.drsn((2048, 1), 8, thresholds=thresholds, stem_strides=2, first_strides=2)
+    assert (model.name, model.count_params()) == TABLE_II[thresholds]
+    assert model.get_layer("stem_conv").output.shape == (None, 1024, 4)
+    for stage, (length, channels) in enumerate([(512, 4), (256, 8), (128, 16)], start=1):
+        assert model.get_layer(f"stage{stage}_block4_add").output.shape == (None, length, channels)
+    assert count(model, keras.layers.Add) == 12
+    assert count(model, blocks.SoftThreshold) == (0 if thresholds is None else 12)
+    assert np.asarray(model(fixed_input((3, 2048, 1)))).shape == (3, 8)
+
+
+def test_drsn_default_strides_are_he_et_als():
+    model = models.drsn((16, 16, 3), 5, stage_filters=(4, 8), units_per_stage=2, thresholds=None)
+    assert model.get_layer("stage1_block2_add").output.shape == (None, 16, 16, 4)
+    assert model.get_layer("stage2_block2_add").output.shape == (None, 8, 8, 8)
+    assert model.output_shape == (None, 5)

@@ -2,7 +2,9 @@
 
 Every function takes a tensor and returns a tensor, naming its layers
 ``{name}_{part}`` in the manner of ``keras.applications``. Shapes are
-channels-last: images ``(batch, height, width, channels)``.
+channels-last: images ``(batch, height, width, channels)``; ``conv``,
+``ZeroPadShortcut`` and the shrinkage blocks also take signals
+``(batch, length, channels)``.
 """
 
 import keras
@@ -16,13 +18,16 @@ SHORTCUT_OPTIONS = ("A", "B", "C")
 # there written 0.1) follows within about 10 steps.
 BN_MOMENTUM = 0.9
 EXPANSION = {"basic": 1, "bottleneck": 4}
+# Zhao et al.'s thresholds: one per channel (DRSN-CW) or one per sample (DRSN-CS).
+THRESHOLDS = ("channel", "shared")
 
 
 @keras.saving.register_keras_serializable(package="lib")
 class ZeroPadShortcut(layers.Layer):
     """He et al.'s option A: subsample by ``strides``, zero-pad new channels.
 
-    ``(batch, h, w, c)`` -> ``(batch, ceil(h / s), ceil(w / s), channels)``;
+    ``(batch, h, w, c)`` -> ``(batch, ceil(h / s), ceil(w / s), channels)``,
+    and likewise ``(batch, l, c)`` -> ``(batch, ceil(l / s), channels)``;
     the ``channels - c`` zero channels are split evenly before and after.
     No parameters.
     """
@@ -33,20 +38,21 @@ class ZeroPadShortcut(layers.Layer):
         self.strides = strides
 
     def call(self, x):
+        spatial = len(x.shape) - 2
         if self.strides > 1:
-            x = x[:, :: self.strides, :: self.strides, :]
+            x = x[(slice(None),) + (slice(None, None, self.strides),) * spatial]
         extra = self.channels - x.shape[-1]
         if extra < 0:
             raise ValueError(f"option A cannot shrink {x.shape[-1]} channels to {self.channels}.")
-        return ops.pad(x, [[0, 0], [0, 0], [0, 0], [extra // 2, extra - extra // 2]])
+        return ops.pad(x, [[0, 0]] * (spatial + 1) + [[extra // 2, extra - extra // 2]])
 
     def compute_output_shape(self, input_shape):
-        batch, height, width, _ = input_shape
+        batch, *spatial, _ = input_shape
 
         def shrink(size):
             return None if size is None else -(-size // self.strides)
 
-        return (batch, shrink(height), shrink(width), self.channels)
+        return (batch, *(shrink(size) for size in spatial), self.channels)
 
     def get_config(self):
         return {**super().get_config(), "channels": self.channels, "strides": self.strides}
@@ -77,9 +83,58 @@ class Bias(layers.Layer):
         return {**super().get_config(), "initializer": keras.initializers.serialize(self.initializer)}
 
 
+def soft_threshold(x, tau):
+    """Soft thresholding ``sign(x) * max(|x| - tau, 0)``: ``x`` any shape, ``tau >= 0`` broadcast against it.
+
+    Values within ``[-tau, tau]`` become 0, the others move ``tau`` towards 0;
+    the gradient with respect to ``x`` is 0 inside and 1 outside.
+    """
+    return ops.multiply(ops.sign(x), ops.maximum(ops.subtract(ops.abs(x), tau), 0.0))
+
+
+@keras.saving.register_keras_serializable(package="lib")
+class SoftThreshold(layers.Layer):
+    """``soft_threshold`` as a layer: ``[x, tau]`` -> ``x``'s shape, ``tau`` broadcast against ``x``. No parameters."""
+
+    def call(self, inputs):
+        x, tau = inputs
+        return soft_threshold(x, tau)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+
+@keras.saving.register_keras_serializable(package="lib")
+class MeanAbsolute(layers.Layer):
+    """The mean of ``|x|`` over the spatial axes, kept so that it broadcasts against ``x``.
+
+    ``(batch, *spatial, c)`` -> ``(batch, 1, ..., 1, c)``; with
+    ``per_channel=False`` over the channels too -> ``(batch, 1, ..., 1, 1)``.
+    No parameters.
+    """
+
+    def __init__(self, per_channel=True, **kwargs):
+        super().__init__(**kwargs)
+        self.per_channel = per_channel
+
+    def call(self, x):
+        axes = tuple(range(1, len(x.shape) - (1 if self.per_channel else 0)))
+        return ops.mean(ops.abs(x), axis=axes, keepdims=True)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], *(1,) * (len(input_shape) - 2), input_shape[-1] if self.per_channel else 1)
+
+    def get_config(self):
+        return {**super().get_config(), "per_channel": self.per_channel}
+
+
 def conv(x, filters, kernel_size, strides=1, weight_decay=0.0, name=None):
-    """A bias-free 'same' convolution with He-normal initialisation."""
-    return layers.Conv2D(
+    """A bias-free 'same' convolution with He-normal initialisation.
+
+    ``Conv2D`` for images ``(batch, h, w, c)``, ``Conv1D`` for signals ``(batch, l, c)``.
+    """
+    convolution = layers.Conv1D if len(x.shape) == 3 else layers.Conv2D
+    return convolution(
         filters,
         kernel_size,
         strides=strides,
@@ -236,3 +291,54 @@ def projection_block(x, filters, strides=2, kind="basic", preactivation=False, w
     conv + BN (post-activation) or a 1x1 conv of the pre-activated input.
     """
     return _block_function(kind, preactivation)(x, filters, strides, "C", True, weight_decay, name)
+
+
+def threshold_network(x, thresholds="channel", hidden=None, weight_decay=0.0, name="threshold"):
+    """Zhao et al.'s thresholds for soft thresholding ``x``: ``(batch, *spatial, c)`` -> ``tau``.
+
+    The mean of ``|x|`` per channel (``{name}_gap``) -> Dense(``hidden``,
+    default ``c``) -> BN -> ReLU -> Dense(``c``, or 1 for ``"shared"``) ->
+    sigmoid = ``alpha`` in (0, 1); ``tau = alpha * mean|x|`` (``{name}_tau``),
+    so ``0 <= tau <= mean|x|``. ``"channel"`` (DRSN-CW): one threshold per
+    channel and sample, ``(batch, 1, ..., 1, c)``; ``"shared"`` (DRSN-CS): one
+    per sample, ``alpha`` times the mean of ``|x|`` over the channels too,
+    ``(batch, 1, ..., 1, 1)``.
+    """
+    if thresholds not in THRESHOLDS:
+        raise ValueError(f"unknown thresholds {thresholds!r}; choose one of {', '.join(THRESHOLDS)}.")
+    channels = x.shape[-1]
+    regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
+    mean_abs = MeanAbsolute(name=f"{name}_gap")(x)
+    alpha = layers.Dense(
+        hidden or channels, kernel_initializer="he_normal", kernel_regularizer=regularizer, name=f"{name}_1_dense"
+    )(mean_abs)
+    alpha = bn_relu(alpha, f"{name}_1")
+    alpha = layers.Dense(
+        channels if thresholds == "channel" else 1,
+        activation="sigmoid",
+        kernel_regularizer=regularizer,
+        name=f"{name}_2_dense",
+    )(alpha)
+    if thresholds == "shared":
+        mean_abs = MeanAbsolute(per_channel=False, name=f"{name}_mean")(x)
+    return layers.Multiply(name=f"{name}_tau")([alpha, mean_abs])
+
+
+def shrinkage_block(x, filters, strides=1, thresholds="channel", hidden=None, weight_decay=0.0, name="block"):
+    """Zhao et al.'s residual shrinkage building unit (RSBU), for images or signals.
+
+    ``(batch, h, w, c)`` -> ``(batch, h / strides, w / strides, filters)`` with
+    3x3 convolutions, ``(batch, l, c)`` -> ``(batch, l / strides, filters)``
+    with convolutions of width 3: BN-ReLU-conv (``strides``)-BN-ReLU-conv,
+    soft thresholding (``{name}_shrink``) by ``tau`` from
+    ``threshold_network`` (``{name}_threshold_*``), add the option-A shortcut
+    of the raw input. ``thresholds=None`` drops the thresholding: He et al.'s
+    pre-activation unit, the layers of ``preact_basic_block`` under option A.
+    """
+    preact = bn_relu(x, f"{name}_preact")
+    y = bn_relu(conv(preact, filters, 3, strides, weight_decay, name=f"{name}_1_conv"), f"{name}_1")
+    y = conv(y, filters, 3, 1, weight_decay, name=f"{name}_2_conv")
+    if thresholds is not None:
+        tau = threshold_network(y, thresholds, hidden, weight_decay, name=f"{name}_threshold")
+        y = SoftThreshold(name=f"{name}_shrink")([y, tau])
+    return add(shortcut(x, filters, strides, "A", name=name), y, name)

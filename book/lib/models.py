@@ -181,3 +181,105 @@ def e2_fashion_resnet():
     x = layers.Dense(512, activation="relu", name="fc1")(x)
     outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
     return keras.Model(inputs, outputs, name="e2_fashion_resnet")
+
+
+def drsn(
+    input_shape,
+    classes,
+    stage_filters=(4, 8, 16),
+    units_per_stage=4,
+    thresholds="channel",
+    stem_filters=None,
+    stem_strides=1,
+    first_strides=1,
+    reduction=1,
+    weight_decay=1e-4,
+    name=None,
+):
+    """A deep residual shrinkage network (Zhao et al. 2020), or with ``thresholds=None`` its ResNet.
+
+    ``(batch, *input_shape)`` -> ``(batch, classes)``; ``input_shape``
+    ``(length, channels)`` builds a 1-D net, ``(h, w, channels)`` a 2-D one.
+    A bias-free 3x3 (images) or width-3 (signals) stem convolution
+    (``stem_filters``, default ``stage_filters[0]``, stride ``stem_strides``); per entry of
+    ``stage_filters``, ``units_per_stage`` ``blocks.shrinkage_block`` units,
+    the first with stride 2 (in the first stage, ``first_strides``); BN-ReLU,
+    global average pooling, Dense softmax. Thresholds ``"channel"``
+    (DRSN-CW), ``"shared"`` (DRSN-CS) or ``None`` (ResNet); each threshold
+    net's first Dense has ``filters // reduction`` units. Zhao et al.'s
+    Table II: ``drsn((2048, 1), 8, stem_strides=2, first_strides=2)``, the
+    defaults giving three stages of 4, 8, 16 channels and 4 units each.
+    """
+    inputs = keras.Input(shape=input_shape, name="signal" if len(input_shape) == 2 else "image")
+    x = blocks.conv(inputs, stem_filters or stage_filters[0], 3, stem_strides, weight_decay, name="stem_conv")
+    for stage, filters in enumerate(stage_filters, start=1):
+        for unit in range(1, units_per_stage + 1):
+            strides = (first_strides if stage == 1 else 2) if unit == 1 else 1
+            x = blocks.shrinkage_block(
+                x, filters, strides, thresholds, filters // reduction, weight_decay, name=f"stage{stage}_block{unit}"
+            )
+    x = blocks.bn_relu(x, "post")
+    pool = layers.GlobalAveragePooling1D if len(input_shape) == 2 else layers.GlobalAveragePooling2D
+    x = pool(name="pool")(x)
+    outputs = layers.Dense(
+        classes,
+        activation="softmax",
+        kernel_regularizer=keras.regularizers.L2(weight_decay) if weight_decay else None,
+        name="predictions",
+    )(x)
+    default_name = {"channel": "drsn_cw", "shared": "drsn_cs"}.get(thresholds, "resnet")
+    return keras.Model(inputs, outputs, name=name or default_name)
+
+
+def _one_unit_net(thresholds, reduction, name):
+    """E0's and E3's net: ``(batch, 28, 28, 1)`` -> ``(batch, 10)``, one unit of 8 channels with stride 2."""
+    return drsn(
+        (28, 28, 1),
+        10,
+        stage_filters=(8,),
+        units_per_stage=1,
+        thresholds=thresholds,
+        first_strides=2,
+        reduction=reduction,
+        name=name,
+    )
+
+
+def e0_resnet():
+    """Experiment E0's ResNet (TFLearn original): one pre-activation unit on MNIST.
+
+    ``(batch, 28, 28, 1)`` -> ``(batch, 10)``. Conv 3x3 (8, He-normal, L2
+    1e-4) -> 28x28x8; one unit of 8 channels, stride 2 (BN-ReLU-conv 3x3/2-
+    BN-ReLU-conv 3x3, option-A shortcut by subsampling) -> 14x14x8;
+    BN-ReLU-GAP-Dense(10, softmax). The per-channel zero-centering of the
+    input is data preparation, left to the chapter. Convolutions are
+    bias-free, as everywhere in ``lib`` (the original's had biases).
+    1,410 parameters (1,362 trainable).
+    """
+    return _one_unit_net(None, 1, "e0_resnet")
+
+
+def e0_drsn():
+    """Experiment E0's DRSN: ``e0_resnet`` with channel-wise soft thresholds on the residual branch.
+
+    The threshold net: GAP of ``|x|`` -> Dense(C/4 = 2) -> BN -> ReLU ->
+    Dense(8) -> sigmoid = alpha; ``tau = alpha * mean|x|`` per channel.
+    1,460 parameters (1,408 trainable). Input zero-centering: see ``e0_resnet``.
+    """
+    return _one_unit_net("channel", 4, "e0_drsn")
+
+
+def e3_resnet():
+    """Experiment E3's ResNet (Keras 2 original, noisy MNIST): the same net as ``e0_resnet``.
+
+    1,410 parameters (1,362 trainable). The noise is data preparation, left to the chapter.
+    """
+    return _one_unit_net(None, 1, "e3_resnet")
+
+
+def e3_drsn():
+    """Experiment E3's DRSN: ``e0_drsn`` with C = 8 units (not C/4) in the threshold net's first Dense.
+
+    1,586 parameters (1,522 trainable).
+    """
+    return _one_unit_net("channel", 1, "e3_drsn")

@@ -26,24 +26,49 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(end - self._start)
 
 
-def fit(model, x, y, *, epochs, batch_size=128, validation_data=None, callbacks=(), verbose=0, seed=None):
+def fit(
+    model,
+    x,
+    y,
+    *,
+    epochs,
+    batch_size=128,
+    validation_data=None,
+    callbacks=(),
+    verbose=0,
+    seed=None,
+    log_dir=None,
+    best_checkpoint=None,
+):
     """Train a compiled model; return its history as a table, one row an epoch.
 
     Columns: ``epoch``, Keras' metrics (``loss``, ``accuracy``, ``val_...``),
     ``error`` (1 - accuracy, and ``val_error``), ``seconds`` (training pass
     only) and ``images_per_second``. ``table.attrs["model"]`` names the model.
     ``seed`` reseeds Keras first, so two calls with one seed shuffle alike.
+    ``log_dir``: write TensorBoard logs there. ``best_checkpoint``: a
+    ``.keras`` path where the model is saved whenever its validation loss is
+    the best so far. Both are Keras' own callbacks, off by default.
     """
     if seed is not None:
         keras.utils.set_random_seed(seed)
     timer = EpochTimer()
+    extra = []
+    if log_dir is not None:
+        extra.append(keras.callbacks.TensorBoard(log_dir=str(log_dir)))
+    if best_checkpoint is not None:
+        if validation_data is None:
+            raise ValueError(
+                "best_checkpoint needs validation_data: the best epoch is the one with the lowest val_loss."
+            )
+        extra.append(keras.callbacks.ModelCheckpoint(str(best_checkpoint), monitor="val_loss", save_best_only=True))
     history = model.fit(
         x,
         y,
         epochs=epochs,
         batch_size=batch_size,
         validation_data=validation_data,
-        callbacks=[timer, *callbacks],
+        callbacks=[timer, *extra, *callbacks],
         verbose=verbose,
     )
     table = pd.DataFrame(history.history)

@@ -1,0 +1,189 @@
+"""Soft thresholding, the threshold network and the residual shrinkage unit (Zhao et al. 2020)."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from reference import batch_norm, conv1d_same, conv2d_same, option_a, relu, sigmoid, soft_threshold
+from test_blocks import fixed_input, randomise_batch_norms
+
+from lib import blocks, models
+
+
+def test_soft_threshold_by_hand():
+    x = np.array([-3.0, -1.0, -0.5, 0.0, 0.5, 1.5, 3.0], np.float32)
+    np.testing.assert_allclose(np.asarray(blocks.soft_threshold(x, 1.0)), [-2, 0, 0, 0, 0, 0.5, 2])
+
+
+@pytest.mark.parametrize("tau_shape", [(), (4,), (2, 1, 1, 4), (2, 1, 1, 1)])
+def test_soft_threshold_matches_numpy_and_broadcasts(tau_shape):
+    x = fixed_input((2, 3, 3, 4))
+    tau = np.random.default_rng(1).uniform(0.0, 1.0, tau_shape).astype(np.float32)
+    y = np.asarray(blocks.soft_threshold(x, tau))
+    assert y.shape == x.shape
+    np.testing.assert_allclose(y, soft_threshold(x, tau), rtol=1e-6, atol=1e-7)
+    assert 0 < np.mean(y == 0) < 1
+
+
+def test_soft_threshold_gradient_is_one_outside_and_zero_inside():
+    x = tf.constant(np.linspace(-2.35, 2.35, 12, dtype=np.float32).reshape(3, 4))
+    tau = np.array([0.1, 0.5, 1.0, 2.0], np.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = blocks.soft_threshold(x, tau)
+    gradient = tape.gradient(y, x).numpy()
+    expected = (np.abs(x.numpy()) > tau).astype(np.float32)
+    assert 0 < expected.mean() < 1
+    np.testing.assert_array_equal(gradient, expected)
+
+
+SHAPES = {"2d": (6, 5, 5, 4), "1d": (6, 16, 4)}
+
+
+@pytest.mark.parametrize("thresholds", blocks.THRESHOLDS)
+@pytest.mark.parametrize("rank", SHAPES)
+@pytest.mark.parametrize("training", [False, True])
+def test_thresholds_lie_between_zero_and_the_mean_absolute_value(thresholds, rank, training):
+    shape = SHAPES[rank]
+    inputs = keras.Input(shape[1:])
+    model = keras.Model(inputs, blocks.threshold_network(inputs, thresholds, name="t"))
+    randomise_batch_norms(model)
+    x = 3 * fixed_input(shape)
+    tau = np.asarray(model(x, training=training))
+    channels = shape[-1] if thresholds == "channel" else 1
+    assert tau.shape == (shape[0], *(1,) * (len(shape) - 2), channels)
+    assert np.broadcast_shapes(x.shape, tau.shape) == x.shape
+    mean_abs = np.abs(x).mean(axis=tuple(range(1, len(shape) - (channels > 1))), keepdims=True)
+    assert np.all(tau > 0) and np.all(tau <= mean_abs * (1 + 1e-6))
+    assert len(np.unique(tau)) > 1
+
+
+@pytest.mark.parametrize("hidden, units", [(None, 8), (2, 2)])
+def test_threshold_network_hidden_units(hidden, units):
+    inputs = keras.Input((5, 5, 8))
+    model = keras.Model(inputs, blocks.threshold_network(inputs, "shared", hidden, name="t"))
+    assert model.get_layer("t_1_dense").kernel.shape == (8, units)
+    assert model.get_layer("t_2_dense").kernel.shape == (units, 1)
+
+
+def test_unknown_thresholds_are_a_clear_error():
+    with pytest.raises(ValueError, match="unknown thresholds 'layer'; choose one of channel, shared"):
+        blocks.shrinkage_block(keras.Input((8, 8, 4)), 4, thresholds="layer")
+
+
+def randomise_threshold_dense(model, seed=2):
+    """Give the threshold nets' dense layers non-zero biases and kernels of a fixed scale."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense) and "_threshold_" in layer.name:
+            layer.set_weights([rng.normal(0, 0.5, w.shape) for w in layer.get_weights()])
+
+
+def shrinkage_reference(w, x, filters, strides, thresholds, name="b"):
+    """The residual shrinkage unit in NumPy: images ``(n, h, w, c)`` or signals ``(n, l, c)``."""
+    conv = conv2d_same if x.ndim == 4 else conv1d_same
+    spatial = tuple(range(1, x.ndim - 1))
+    preact = relu(batch_norm(x, *w[f"{name}_preact_bn"]))
+    y = relu(batch_norm(conv(preact, w[f"{name}_1_conv"][0], strides), *w[f"{name}_1_bn"]))
+    y = conv(y, w[f"{name}_2_conv"][0])
+    if thresholds is not None:
+        t = f"{name}_threshold"
+        mean_abs = np.abs(y).mean(axis=spatial)
+        kernel, bias = w[f"{t}_1_dense"]
+        hidden = relu(batch_norm(mean_abs @ kernel + bias, *w[f"{t}_1_bn"]))
+        kernel, bias = w[f"{t}_2_dense"]
+        alpha = sigmoid(hidden @ kernel + bias)
+        scale = mean_abs if thresholds == "channel" else mean_abs.mean(axis=1, keepdims=True)
+        y = soft_threshold(y, np.expand_dims(alpha * scale, spatial))
+    if x.ndim == 3:
+        return y + option_a(x[:, :, None, :], filters, strides)[:, :, 0, :]
+    return y + option_a(x, filters, strides)
+
+
+@pytest.mark.parametrize("thresholds", [*blocks.THRESHOLDS, None])
+@pytest.mark.parametrize("rank", SHAPES)
+def test_shrinkage_block_matches_numpy(thresholds, rank):
+    shape = {"2d": (2, 8, 8, 4), "1d": (2, 15, 4)}[rank]
+    inputs = keras.Input(shape[1:])
+    model = keras.Model(inputs, blocks.shrinkage_block(inputs, 8, 2, thresholds, name="b"))
+    randomise_batch_norms(model)
+    randomise_threshold_dense(model)
+    w = {layer.name: layer.get_weights() for layer in model.layers}
+    x = fixed_input(shape)
+    assert model.output_shape == (None, *(-(-n // 2) for n in shape[1:-1]), 8)
+    expected = shrinkage_reference(w, x, 8, 2, thresholds)
+    np.testing.assert_allclose(np.asarray(model(x, training=False)), expected, rtol=1e-4, atol=1e-4)
+    if thresholds is not None:
+        shrunk = np.asarray(keras.Model(inputs, model.get_layer("b_shrink").output)(x, training=False))
+        assert 0.05 < np.mean(shrunk == 0) < 0.95
+
+
+def layer_kinds(block, shape=(8, 8, 4), **kwargs):
+    inputs = keras.Input(shape, name="x")
+    model = keras.Model(inputs, block(inputs, 8, 2, name="b", **kwargs))
+    return [(layer.name, type(layer).__name__) for layer in model.layers]
+
+
+def test_resnet_unit_is_the_preactivation_unit_with_option_a():
+    assert layer_kinds(blocks.shrinkage_block, thresholds=None) == layer_kinds(
+        blocks.preact_basic_block, shortcut_option="A"
+    )
+
+
+@pytest.mark.parametrize("thresholds, extra", [("channel", 0), ("shared", 1)])
+def test_drsn_unit_adds_only_the_threshold_net(thresholds, extra):
+    resnet = set(layer_kinds(blocks.shrinkage_block, thresholds=None))
+    drsn = set(layer_kinds(blocks.shrinkage_block, thresholds=thresholds))
+    added = drsn - resnet
+    assert resnet < drsn
+    assert {name for name, _ in added if not name.startswith("b_threshold_")} == {"b_shrink"}
+    assert len(added) == 7 + extra
+
+
+def model_of(function, shape, *args, **kwargs):
+    inputs = keras.Input(shape)
+    return keras.Model(inputs, function(inputs, *args, **kwargs))
+
+
+@pytest.mark.parametrize("shape", [(16, 4), (6, 6, 4)])
+def test_shrinkage_block_keeps_the_shape_at_unit_stride(shape):
+    model = model_of(blocks.shrinkage_block, shape, 4, name="b")
+    assert model.output_shape == (None, *shape)
+    assert model.get_layer("b_add").input[0] is model.input
+
+
+@pytest.mark.parametrize("channels, strides, length", [(8, 2, 7), (7, 3, 9), (4, 1, 5)])
+def test_option_a_on_signals(channels, strides, length):
+    x = fixed_input((2, length, 4))
+    layer = blocks.ZeroPadShortcut(channels, strides)
+    expected = option_a(x[:, :, None, :], channels, strides)[:, :, 0, :]
+    np.testing.assert_array_equal(np.asarray(layer(x)), expected)
+    assert layer.compute_output_shape((None, length, 4)) == (None, -(-length // strides), channels)
+
+
+def test_option_a_config_is_unchanged():
+    config = blocks.ZeroPadShortcut(8, 2, name="pad").get_config()
+    assert set(config) - set(keras.layers.Layer(name="pad").get_config()) == {"channels", "strides"}
+
+
+def test_conv_is_one_dimensional_for_signals():
+    model = model_of(blocks.conv, (16, 2), 4, 3, 2, name="c")
+    assert isinstance(model.get_layer("c"), keras.layers.Conv1D)
+    assert model.output_shape == (None, 8, 4)
+
+
+def signal_net():
+    return models.drsn((32, 2), 3, stage_filters=(2, 4), units_per_stage=1, thresholds="shared", first_strides=2)
+
+
+@pytest.mark.parametrize("build", [models.e0_drsn, signal_net], ids=["e0_drsn", "signal_drsn_cs"])
+def test_shrinkage_nets_survive_save_and_load(build, tmp_path):
+    model = build()
+    randomise_batch_norms(model)
+    randomise_threshold_dense(model)
+    x = fixed_input((3, *model.input_shape[1:]))
+    model.save(tmp_path / "net.keras")
+    loaded = keras.models.load_model(tmp_path / "net.keras")
+    assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in model.layers]
+    assert any(isinstance(layer, blocks.SoftThreshold) for layer in loaded.layers)
+    np.testing.assert_array_equal(np.asarray(loaded(x, training=False)), np.asarray(model(x, training=False)))
