@@ -33,15 +33,24 @@ def cifar_resnet(
             x = block(x, filters, strides, shortcut, residual, weight_decay, name=f"stage{stage}_block{unit}")
     if preactivation:
         x = blocks.bn_relu(x, "post")
-    x = layers.GlobalAveragePooling2D(name="pool")(x)
-    outputs = layers.Dense(
+    outputs = classifier(x, classes, weight_decay)
+    kind = ("preact_resnet" if preactivation else "resnet") if residual else "plain"
+    return keras.Model(inputs, outputs, name=f"{kind}{depth}")
+
+
+def classifier(x, classes, weight_decay=0.0):
+    """Global average pooling (``pool``) and a softmax layer (``predictions``).
+
+    ``(batch, *spatial, c)`` -> ``(batch, classes)``, for images and signals.
+    """
+    pool = layers.GlobalAveragePooling1D if len(x.shape) == 3 else layers.GlobalAveragePooling2D
+    x = pool(name="pool")(x)
+    return layers.Dense(
         classes,
         activation="softmax",
         kernel_regularizer=keras.regularizers.L2(weight_decay) if weight_decay else None,
         name="predictions",
     )(x)
-    kind = ("preact_resnet" if preactivation else "resnet") if residual else "plain"
-    return keras.Model(inputs, outputs, name=f"{kind}{depth}")
 
 
 def multiply_adds(model):
@@ -219,14 +228,7 @@ def drsn(
                 x, filters, strides, thresholds, filters // reduction, weight_decay, name=f"stage{stage}_block{unit}"
             )
     x = blocks.bn_relu(x, "post")
-    pool = layers.GlobalAveragePooling1D if len(input_shape) == 2 else layers.GlobalAveragePooling2D
-    x = pool(name="pool")(x)
-    outputs = layers.Dense(
-        classes,
-        activation="softmax",
-        kernel_regularizer=keras.regularizers.L2(weight_decay) if weight_decay else None,
-        name="predictions",
-    )(x)
+    outputs = classifier(x, classes, weight_decay)
     default_name = {"channel": "drsn_cw", "shared": "drsn_cs"}.get(thresholds, "resnet")
     return keras.Model(inputs, outputs, name=name or default_name)
 
