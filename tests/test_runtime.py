@@ -36,3 +36,31 @@ def test_expect_prints_or_raises(capsys):
     assert capsys.readouterr().out == "✓ a true claim\n"
     with pytest.raises(lib.checks.ClaimFailed, match="a false claim"):
         lib.expect(False, "a false claim")
+
+
+def test_compare_blocks_verdicts(capsys):
+    import keras
+
+    def reference(x, filters, strides, name):
+        return lib.blocks.shortcut(x, filters, strides, "C", name=name)
+
+    def right(x, filters, strides, name):
+        x = keras.layers.Conv2D(filters, 1, strides=strides, use_bias=False, name=f"{name}_0_conv")(x)
+        return keras.layers.BatchNormalization(name=f"{name}_0_bn")(x)
+
+    def no_bn(x, filters, strides, name):
+        return keras.layers.Conv2D(filters, 1, strides=strides, use_bias=False, name=f"{name}_0_conv")(x)
+
+    def unstrided(x, filters, strides, name):
+        return right(x, filters, 1, name)
+
+    def missing(x, filters, strides, name):
+        raise NotImplementedError
+
+    for candidate in (right, no_bn, unstrided, missing):
+        lib.checks.compare_blocks(candidate, reference, input_shape=(8, 8, 4), filters=8, strides=2)
+    verdicts = capsys.readouterr().out.splitlines()
+    assert verdicts[0] == "✓ your block matches lib's on a fixed input"
+    assert verdicts[1] == "✗ your block has no layer named 'exercise_0_bn'"
+    assert verdicts[2].startswith("✗ outputs differ")
+    assert verdicts[3].startswith("✗ not implemented yet")

@@ -20,7 +20,7 @@ def expect(condition, claim):
 
 
 def compare_blocks(candidate, reference, input_shape, filters, strides, name="exercise"):
-    """Check a reader's block against ``lib``'s on a fixed input; print the verdict.
+    """Check a reader's block against ``lib``'s on a fixed input; print the verdict (``✓`` or ``✗``).
 
     Both are called as ``block(x, filters, strides, name)`` on a
     ``keras.Input(input_shape)``. The reader's layers must carry the same
@@ -32,7 +32,7 @@ def compare_blocks(candidate, reference, input_shape, filters, strides, name="ex
         mine = keras.Model(inputs, candidate(inputs, filters, strides, name))
     except NotImplementedError:
         print("✗ not implemented yet: replace `raise NotImplementedError` with your code")
-        return False
+        return
     inputs = keras.Input(input_shape)
     theirs = keras.Model(inputs, reference(inputs, filters, strides, name))
     for layer in theirs.layers[1:]:
@@ -40,17 +40,16 @@ def compare_blocks(candidate, reference, input_shape, filters, strides, name="ex
             target = mine.get_layer(layer.name)
         except ValueError:
             print(f"✗ your block has no layer named {layer.name!r}")
-            return False
+            return
         shapes = [tuple(w.shape) for w in target.get_weights()]
         expected_shapes = [tuple(w.shape) for w in layer.get_weights()]
         if shapes != expected_shapes:
             print(f"✗ {layer.name!r} has weights of shapes {shapes}, lib's has {expected_shapes}")
-            return False
+            return
         target.set_weights(layer.get_weights())
     x = np.random.default_rng(0).normal(size=(2, *input_shape)).astype("float32")
     expected, got = np.asarray(theirs(x)), np.asarray(mine(x))
     if got.shape != expected.shape or not np.allclose(got, expected, atol=1e-5):
         print(f"✗ outputs differ: yours {got.shape}, lib's {expected.shape}")
-        return False
+        return
     print("✓ your block matches lib's on a fixed input")
-    return True
