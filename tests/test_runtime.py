@@ -64,3 +64,10 @@ def test_compare_blocks_verdicts(capsys):
     assert verdicts[1] == "✗ your block has no layer named 'exercise_0_bn'"
     assert verdicts[2].startswith("✗ outputs differ")
     assert verdicts[3].startswith("✗ not implemented yet")
+
+
+def test_show_source_refuses_a_file_changed_since_import(monkeypatch):
+    assert "def expect" in lib.show.source(lib.checks.expect).data
+    monkeypatch.setattr(lib.show, "IMPORTED_AT", 0.0)
+    with pytest.raises(RuntimeError, match="changed after lib was imported; restart the kernel"):
+        lib.show.source(lib.checks.expect)
