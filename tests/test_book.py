@@ -40,6 +40,7 @@ def test_first_cell_is_the_pinned_colab_bootstrap(path):
     first = code_cells(path)[0]
     assert first.source == bootstrap_source(REPOSITORY, f"v{lib.__version__}")
     assert REPOSITORY in first.source and not first.outputs
+    assert first.metadata.get("tags") == ["hide-input"], "the site folds the bootstrap away"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
