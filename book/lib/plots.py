@@ -4,41 +4,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 
-def training_curves(tables, metric="error", title=None):
-    """He et al.-style curves: thin training, bold validation, one colour a net.
-
-    ``tables``: histories from ``lib.train.fit`` (their ``attrs["model"]``
-    labels the lines). ``metric``: a column such as ``"error"`` or ``"loss"``.
-    """
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for color, table in zip(plt.cm.tab10.colors, tables):
-        label = table.attrs.get("model", "")
-        ax.plot(
-            table["epoch"],
-            100 * table[metric] if metric.endswith("error") else table[metric],
-            color=color,
-            linewidth=1,
-            linestyle="--",
-            label=f"{label} (train)",
-        )
-        if f"val_{metric}" in table:
-            values = table[f"val_{metric}"]
-            ax.plot(
-                table["epoch"],
-                100 * values if metric.endswith("error") else values,
-                color=color,
-                linewidth=2.5,
-                label=f"{label} (test)",
-            )
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(f"{metric} (%)" if metric.endswith("error") else metric)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, ncol=2)
-    if title:
-        ax.set_title(title)
-    plt.show()
-
-
 def gradient_norms(norms, title=None):
     """Per-layer gradient norms, one line a network, log scale.
 
