@@ -5,10 +5,12 @@ python scripts/notebook_form.py book/*.ipynb    rewrites notebooks in that form
 
 import json
 import pathlib
+import re
 import sys
 
 import nbformat
 
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 KEPT_CELL_METADATA = ("tags",)
 
@@ -36,6 +38,12 @@ def canonical(notebook):
                     output.metadata = {}
     notebook.nbformat, notebook.nbformat_minor = 4, 4
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def repository_url():
+    """The repository url of ``_config.yml``, the one every bootstrap clones."""
+    config = (ROOT / "_config.yml").read_text()
+    return re.search(r"^repository:\s*\n\s+url:\s*(\S+)", config, re.M).group(1)
 
 
 def bootstrap_source(repository, release):

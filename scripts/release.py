@@ -6,14 +6,11 @@ Refuses when CHANGELOG.md has no ``## v0.2.0`` section. Then commit and tag
 ``v0.2.0``; the chapters' bootstraps fetch that tag.
 """
 
-import pathlib
 import re
 import sys
 
 import nbformat
-from notebook_form import bootstrap_source, canonical
-
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from notebook_form import ROOT, bootstrap_source, canonical, repository_url
 
 
 def main(version):
@@ -23,8 +20,7 @@ def main(version):
         sys.exit(f"CHANGELOG.md has no '## v{version}' section; write it first.")
     init = ROOT / "book" / "lib" / "__init__.py"
     init.write_text(re.sub(r'__version__ = ".*"', f'__version__ = "{version}"', init.read_text()))
-    config = (ROOT / "_config.yml").read_text()
-    repository = re.search(r"^repository:\s*\n\s+url:\s*(\S+)", config, re.M).group(1)
+    repository = repository_url()
     for path in sorted((ROOT / "book").glob("*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         first = next(cell for cell in notebook.cells if cell.cell_type == "code")

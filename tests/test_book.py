@@ -11,11 +11,10 @@ from conftest import BOOK, ROOT
 import lib
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from notebook_form import bootstrap_source, canonical  # noqa: E402
+from notebook_form import bootstrap_source, canonical, repository_url  # noqa: E402
 
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
-CONFIG = (ROOT / "_config.yml").read_text()
-REPOSITORY = re.search(r"^repository:\s*\n\s+url:\s*(\S+)", CONFIG, re.M).group(1)
+REPOSITORY = repository_url()
 
 
 def code_cells(path):
