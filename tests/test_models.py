@@ -250,3 +250,11 @@ def test_drsn_default_strides_are_he_et_als():
     assert model.get_layer("stage1_block2_add").output.shape == (None, 16, 16, 4)
     assert model.get_layer("stage2_block2_add").output.shape == (None, 8, 8, 8)
     assert model.output_shape == (None, 5)
+
+
+def test_table_ii_convnet_is_the_resnet_without_shortcuts():
+    plain = models.drsn((2048, 1), 8, thresholds=None, stem_strides=2, first_strides=2, residual=False)
+    resnet = models.drsn((2048, 1), 8, thresholds=None, stem_strides=2, first_strides=2)
+    assert (plain.name, plain.count_params()) == ("convnet", resnet.count_params())
+    assert count(plain, keras.layers.Add) == 0
+    assert plain.get_layer("stage3_block4_2_conv").output.shape == (None, 128, 16)

@@ -11,16 +11,17 @@ submodules, one per responsibility:
 - ``lib.plots``: the book's figures
 - ``lib.show``: lib's own source, displayed in a chapter
 - ``lib.checks``: ``expect(condition, claim)``
+- ``lib.results``: measured figures saved for the results page
 """
 
 from lib import quiet
 
 quiet.import_tensorflow()
 
-from lib import blocks, checks, data, models, plots, show, train  # noqa: E402
+from lib import blocks, checks, data, models, plots, results, show, train  # noqa: E402
 from lib.checks import expect  # noqa: E402
 from lib.runtime import setup  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = ["blocks", "checks", "data", "expect", "models", "plots", "setup", "show", "train"]
+__all__ = ["blocks", "checks", "data", "expect", "models", "plots", "results", "setup", "show", "train"]

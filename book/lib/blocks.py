@@ -324,7 +324,9 @@ def threshold_network(x, thresholds="channel", hidden=None, weight_decay=0.0, na
     return layers.Multiply(name=f"{name}_tau")([alpha, mean_abs])
 
 
-def shrinkage_block(x, filters, strides=1, thresholds="channel", hidden=None, weight_decay=0.0, name="block"):
+def shrinkage_block(
+    x, filters, strides=1, thresholds="channel", hidden=None, weight_decay=0.0, residual=True, name="block"
+):
     """Zhao et al.'s residual shrinkage building unit (RSBU), for images or signals.
 
     ``(batch, h, w, c)`` -> ``(batch, h / strides, w / strides, filters)`` with
@@ -334,6 +336,8 @@ def shrinkage_block(x, filters, strides=1, thresholds="channel", hidden=None, we
     ``threshold_network`` (``{name}_threshold_*``), add the option-A shortcut
     of the raw input. ``thresholds=None`` drops the thresholding: He et al.'s
     pre-activation unit, the layers of ``preact_basic_block`` under option A.
+    ``residual=False`` also drops the shortcut: the plain ConvNet of Zhao et
+    al.'s comparison, with the same layers and parameters as the ResNet.
     """
     preact = bn_relu(x, f"{name}_preact")
     y = bn_relu(conv(preact, filters, 3, strides, weight_decay, name=f"{name}_1_conv"), f"{name}_1")
@@ -341,4 +345,6 @@ def shrinkage_block(x, filters, strides=1, thresholds="channel", hidden=None, we
     if thresholds is not None:
         tau = threshold_network(y, thresholds, hidden, weight_decay, name=f"{name}_threshold")
         y = SoftThreshold(name=f"{name}_shrink")([y, tau])
+    if not residual:
+        return y
     return add(shortcut(x, filters, strides, "A", name=name), y, name)

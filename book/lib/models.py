@@ -203,6 +203,7 @@ def drsn(
     first_strides=1,
     reduction=1,
     weight_decay=1e-4,
+    residual=True,
     name=None,
 ):
     """A deep residual shrinkage network (Zhao et al. 2020), or with ``thresholds=None`` its ResNet.
@@ -215,7 +216,9 @@ def drsn(
     the first with stride 2 (in the first stage, ``first_strides``); BN-ReLU,
     global average pooling, Dense softmax. Thresholds ``"channel"``
     (DRSN-CW), ``"shared"`` (DRSN-CS) or ``None`` (ResNet); each threshold
-    net's first Dense has ``filters // reduction`` units. Zhao et al.'s
+    net's first Dense has ``filters // reduction`` units. ``residual=False``
+    (with ``thresholds=None``) removes every shortcut: the plain ConvNet, with
+    the ResNet's parameters. Zhao et al.'s
     Table II: ``drsn((2048, 1), 8, stem_strides=2, first_strides=2)``, the
     defaults giving three stages of 4, 8, 16 channels and 4 units each.
     """
@@ -225,11 +228,18 @@ def drsn(
         for unit in range(1, units_per_stage + 1):
             strides = (first_strides if stage == 1 else 2) if unit == 1 else 1
             x = blocks.shrinkage_block(
-                x, filters, strides, thresholds, filters // reduction, weight_decay, name=f"stage{stage}_block{unit}"
+                x,
+                filters,
+                strides,
+                thresholds,
+                filters // reduction,
+                weight_decay,
+                residual=residual,
+                name=f"stage{stage}_block{unit}",
             )
     x = blocks.bn_relu(x, "post")
     outputs = classifier(x, classes, weight_decay)
-    default_name = {"channel": "drsn_cw", "shared": "drsn_cs"}.get(thresholds, "resnet")
+    default_name = {"channel": "drsn_cw", "shared": "drsn_cs"}.get(thresholds, "resnet" if residual else "convnet")
     return keras.Model(inputs, outputs, name=name or default_name)
 
 
