@@ -1,8 +1,43 @@
 import os
 import pathlib
+import subprocess
 import sys
+
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 sys.path.insert(0, str(BOOK))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+# Where test_browser.py saves a full-page screenshot of each page; the paths it wrote this session.
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+SCREENSHOTS_TAKEN = []
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The site built as `make book` builds it, warnings as errors; once per test session.
+
+    Shared by test_site.py (the HTML files) and test_browser.py (the pages in Chromium).
+    Returns the `_build/html` folder.
+    """
+    out = tmp_path_factory.mktemp("site")
+    jupyter_book = [
+        str(pathlib.Path(sys.executable).parent / "jupyter-book"),
+        "build",
+        str(ROOT),
+        "--path-output",
+        str(out),
+        "--warningiserror",
+        "--keep-going",
+        "--quiet",
+    ]
+    result = subprocess.run(jupyter_book, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return out / "_build" / "html"
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SCREENSHOTS_TAKEN:
+        terminalreporter.write_line(f"{len(SCREENSHOTS_TAKEN)} screenshots of the site in Chromium: {SCREENSHOTS}/")

@@ -1,31 +1,9 @@
-"""Build the site as `make book` does, warnings as errors, and look at it."""
+"""Look at the site built as `make book` builds it, warnings as errors (the `site` fixture, conftest.py)."""
 
-import pathlib
 import re
-import subprocess
-import sys
 
 import pytest
-from conftest import ROOT
 from test_book import NOTEBOOKS, REPOSITORY
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    jupyter_book = [
-        str(pathlib.Path(sys.executable).parent / "jupyter-book"),
-        "build",
-        str(ROOT),
-        "--path-output",
-        str(out),
-        "--warningiserror",
-        "--keep-going",
-        "--quiet",
-    ]
-    result = subprocess.run(jupyter_book, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return out / "_build" / "html"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
