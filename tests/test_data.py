@@ -104,3 +104,50 @@ def test_subset_is_reproducible():
     b, _ = data.subset(x, y, 10, seed=1)
     np.testing.assert_array_equal(a, b)
     assert len(set(a.tolist())) == 10
+
+
+def make_image_folder(root, classes=("chef", "doctor"), per_class=5, size=(12, 10)):
+    rng = np.random.default_rng(0)
+    for name in classes:
+        (root / name).mkdir(parents=True)
+        for index in range(per_class):
+            image = rng.integers(0, 256, (*size, 3)).astype(np.uint8)
+            data.keras.utils.save_img(root / name / f"{index}.png", image)
+    return root
+
+
+def test_image_folder_gives_batches_and_class_names(tmp_path):
+    folder = make_image_folder(tmp_path / "idenprof")
+    dataset, names = data.image_folder(folder, 8, batch_size=4)
+    assert names == ["chef", "doctor"]
+    batches = list(dataset)
+    assert [tuple(images.shape) for images, _ in batches] == [(4, 8, 8, 3), (4, 8, 8, 3), (2, 8, 8, 3)]
+    labels = np.concatenate([labels.numpy() for _, labels in batches])
+    assert sorted(labels.tolist()) == [0] * 5 + [1] * 5
+    assert sorted(np.concatenate([labels.numpy() for _, labels in dataset]).tolist()) == sorted(labels.tolist())
+
+
+def test_image_folder_splits_by_seed(tmp_path):
+    folder = make_image_folder(tmp_path / "idenprof")
+    training, validation, names = data.image_folder(folder, (6, 4), batch_size=3, validation_split=0.2, seed=1)
+    assert names == ["chef", "doctor"]
+    assert sum(len(labels) for _, labels in training) == 8 and sum(len(labels) for _, labels in validation) == 2
+    assert tuple(next(iter(training))[0].shape) == (3, 6, 4, 3)
+    again = data.image_folder(folder, (6, 4), batch_size=3, validation_split=0.2, seed=1)[1]
+    first = np.concatenate([images.numpy() for images, _ in validation])
+    np.testing.assert_array_equal(first, np.concatenate([images.numpy() for images, _ in again]))
+
+
+def test_image_folder_errors_say_what_is_wrong(tmp_path):
+    with pytest.raises(FileNotFoundError, match="is not a folder"):
+        data.image_folder(tmp_path / "idenprof", 8)
+    (tmp_path / "idenprof").mkdir()
+    with pytest.raises(data.DataFolderError, match="no class sub-folders"):
+        data.image_folder(tmp_path / "idenprof", 8)
+    (tmp_path / "idenprof" / "chef").mkdir()
+    with pytest.raises(data.DataFolderError, match="chef holds no images"):
+        data.image_folder(tmp_path / "idenprof", 8)
+    folder = make_image_folder(tmp_path / "other")
+    (folder / "doctor" / "labels.txt").write_text("not an image")
+    with pytest.raises(data.DataFolderError, match="labels.txt is not an image"):
+        data.image_folder(folder, 8)

@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from lib import models, train
 
@@ -54,3 +55,42 @@ def test_error_rate():
     model = compiled()
     predicted = model.predict(x, verbose=0).argmax(axis=1)
     assert train.error_rate(model, x, y) == pytest.approx(np.mean(predicted != y))
+
+
+def test_strategy_on_one_device_changes_nothing():
+    x, y = tiny_problem()
+    plain = train.fit(compiled(), x, y, epochs=2, batch_size=16, seed=0)
+    chosen = train.strategy()
+    assert chosen.num_replicas_in_sync == 1 and not isinstance(chosen, tf.distribute.MirroredStrategy)
+    with chosen.scope():
+        model = compiled()
+    scoped = train.fit(model, x, y, epochs=2, batch_size=16, seed=0)
+    np.testing.assert_array_equal(scoped["loss"], plain["loss"])
+
+
+def test_strategy_mirrors_over_two_or_more_gpus(monkeypatch):
+    monkeypatch.setattr(train, "gpus", lambda: ["GPU:0", "GPU:1"])
+    assert isinstance(train.strategy(), tf.distribute.MirroredStrategy)
+    monkeypatch.setattr(train, "gpus", lambda: ["GPU:0"])
+    assert not isinstance(train.strategy(), tf.distribute.MirroredStrategy)
+
+
+def test_accelerate_on_cpu_changes_nothing_and_says_so(capsys):
+    assert not train.gpus()
+    assert train.accelerate() == {}
+    assert keras.mixed_precision.global_policy().name == "float32"
+    assert "no GPU visible" in capsys.readouterr().out
+
+
+def test_accelerate_on_a_gpu_sets_mixed_precision_and_xla(monkeypatch, capsys):
+    monkeypatch.setattr(train, "gpus", lambda: ["GPU:0"])
+    try:
+        assert train.accelerate() == {"jit_compile": True}
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"
+        assert "mixed_float16" in capsys.readouterr().out
+        model = models.resnet50((32, 32, 3), classes=10)
+        assert model.get_layer("conv1_conv").compute_dtype == "float16"
+        assert model.get_layer("predictions").compute_dtype == "float32"
+        assert train.accelerate(mixed_precision=False, xla=False) == {}
+    finally:
+        keras.mixed_precision.set_global_policy("float32")

@@ -17,7 +17,14 @@ SHORTCUT_OPTIONS = ("A", "B", "C")
 # tested with statistics of weights it no longer has. 0.9 (PyTorch's default,
 # there written 0.1) follows within about 10 steps.
 BN_MOMENTUM = 0.9
+# Keras' default epsilon, added to the variance before the square root.
+# keras.applications' ResNets use 1.001e-5 instead (the Caffe original's 1e-5,
+# nudged above cuDNN's minimum); lib.models.resnet50 passes that.
+BN_EPSILON = 1e-3
 EXPANSION = {"basic": 1, "bottleneck": 4}
+# Where a bottleneck block puts its stride: on the first 1x1 (ResNet v1, as in
+# He et al.'s paper and keras.applications) or on the 3x3 ("v1.5", torchvision).
+STRIDE_ON = ("1x1", "3x3")
 # Zhao et al.'s thresholds: one per channel (DRSN-CW) or one per sample (DRSN-CS).
 THRESHOLDS = ("channel", "shared")
 
@@ -128,8 +135,8 @@ class MeanAbsolute(layers.Layer):
         return {**super().get_config(), "per_channel": self.per_channel}
 
 
-def conv(x, filters, kernel_size, strides=1, weight_decay=0.0, name=None):
-    """A bias-free 'same' convolution with He-normal initialisation.
+def conv(x, filters, kernel_size, strides=1, weight_decay=0.0, name=None, *, use_bias=False):
+    """A 'same' convolution with He-normal initialisation, bias-free unless ``use_bias=True``.
 
     ``Conv2D`` for images ``(batch, h, w, c)``, ``Conv1D`` for signals ``(batch, l, c)``.
     """
@@ -139,16 +146,16 @@ def conv(x, filters, kernel_size, strides=1, weight_decay=0.0, name=None):
         kernel_size,
         strides=strides,
         padding="same",
-        use_bias=False,
+        use_bias=use_bias,
         kernel_initializer="he_normal",
         kernel_regularizer=keras.regularizers.L2(weight_decay) if weight_decay else None,
         name=name,
     )(x)
 
 
-def bn_relu(x, name, relu=True, momentum=BN_MOMENTUM):
+def bn_relu(x, name, relu=True, momentum=BN_MOMENTUM, *, epsilon=BN_EPSILON):
     """Batch normalisation ``{name}_bn``, then (unless ``relu=False``) ReLU ``{name}_relu``; shape unchanged."""
-    x = layers.BatchNormalization(momentum=momentum, name=f"{name}_bn")(x)
+    x = layers.BatchNormalization(momentum=momentum, epsilon=epsilon, name=f"{name}_bn")(x)
     return layers.Activation("relu", name=f"{name}_relu")(x) if relu else x
 
 
@@ -210,19 +217,45 @@ def basic_block(x, filters, strides=1, shortcut_option="A", residual=True, weigh
     return layers.Activation("relu", name=f"{name}_out")(y)
 
 
-def bottleneck_block(x, filters, strides=1, shortcut_option="B", residual=True, weight_decay=0.0, name="block"):
+def bottleneck_block(
+    x,
+    filters,
+    strides=1,
+    shortcut_option="B",
+    residual=True,
+    weight_decay=0.0,
+    name="block",
+    *,
+    stride_on="1x1",
+    use_bias=False,
+    momentum=BN_MOMENTUM,
+    epsilon=BN_EPSILON,
+):
     """A 1x1-3x3-1x1 bottleneck, post-activation (He et al. 2016, ResNet-50 and deeper).
 
     ``(batch, h, w, c)`` -> ``(batch, h / strides, w / strides, 4 * filters)``:
     1x1 conv (``filters``, carrying the stride, as in ``keras.applications``
     ResNet50)-BN-ReLU, 3x3 conv-BN-ReLU, 1x1 conv (``4 * filters``)-BN, add
     the shortcut, ReLU. ``residual=False`` drops the shortcut.
+    ``stride_on="3x3"`` moves the stride to the 3x3 ("ResNet v1.5");
+    ``use_bias`` gives every convolution a bias; ``momentum`` and ``epsilon``
+    go to every batch norm.
     """
-    y = bn_relu(conv(x, filters, 1, strides, weight_decay, name=f"{name}_1_conv"), f"{name}_1")
-    y = bn_relu(conv(y, filters, 3, 1, weight_decay, name=f"{name}_2_conv"), f"{name}_2")
-    y = bn_relu(conv(y, 4 * filters, 1, 1, weight_decay, name=f"{name}_3_conv"), f"{name}_3", relu=False)
+    if stride_on not in STRIDE_ON:
+        raise ValueError(f"unknown stride_on {stride_on!r}; choose one of {', '.join(STRIDE_ON)}.")
+    first, middle = (strides, 1) if stride_on == "1x1" else (1, strides)
+    bn = {"momentum": momentum, "epsilon": epsilon}
+    y = bn_relu(conv(x, filters, 1, first, weight_decay, name=f"{name}_1_conv", use_bias=use_bias), f"{name}_1", **bn)
+    y = bn_relu(conv(y, filters, 3, middle, weight_decay, name=f"{name}_2_conv", use_bias=use_bias), f"{name}_2", **bn)
+    y = conv(y, 4 * filters, 1, 1, weight_decay, name=f"{name}_3_conv", use_bias=use_bias)
+    y = bn_relu(y, f"{name}_3", relu=False, **bn)
     if residual:
-        y = add(shortcut(x, 4 * filters, strides, shortcut_option, weight_decay, name=name), y, name)
+        if _projects(x, 4 * filters, strides, shortcut_option):
+            s = conv(x, 4 * filters, 1, strides, weight_decay, name=f"{name}_0_conv", use_bias=use_bias)
+            s = bn_relu(s, f"{name}_0", relu=False, **bn)
+        else:
+            s = shortcut(x, 4 * filters, strides, shortcut_option, weight_decay, name=name)
+        y = add(s, y, name)
     return layers.Activation("relu", name=f"{name}_out")(y)
 
 
@@ -267,11 +300,13 @@ def _block_function(kind, preactivation=False):
     return preact_bottleneck_block if preactivation else bottleneck_block
 
 
-def identity_block(x, filters, kind="basic", preactivation=False, weight_decay=0.0, name="block"):
+def identity_block(x, filters, kind="basic", preactivation=False, weight_decay=0.0, name="block", **options):
     """The identity block: the shortcut is the input, so the shape is kept.
 
     ``(batch, h, w, c)`` -> ``(batch, h, w, c)``; ``filters`` must be ``c``
     for a basic block and ``c / 4`` for a bottleneck, else a ValueError.
+    ``options``: keyword options of the block function (``bottleneck_block``'s
+    ``use_bias``, ``momentum``, ``epsilon``).
     """
     block = _block_function(kind, preactivation)
     channels = EXPANSION[kind] * filters
@@ -280,17 +315,21 @@ def identity_block(x, filters, kind="basic", preactivation=False, weight_decay=0
             f"{name}: an identity block keeps the shape, but a {kind} block of {filters} filters turns "
             f"{x.shape[-1]} channels into {channels}; use projection_block to change the shape."
         )
-    return block(x, filters, 1, "B", True, weight_decay, name)
+    return block(x, filters, 1, "B", True, weight_decay, name, **options)
 
 
-def projection_block(x, filters, strides=2, kind="basic", preactivation=False, weight_decay=0.0, name="block"):
+def projection_block(
+    x, filters, strides=2, kind="basic", preactivation=False, weight_decay=0.0, name="block", **options
+):
     """The projection ("convolutional") block: a 1x1 convolution on the shortcut.
 
     ``(batch, h, w, c)`` -> ``(batch, h / strides, w / strides, e * filters)``,
     ``e`` being 1 (basic) or 4 (bottleneck). The shortcut is a strided 1x1
     conv + BN (post-activation) or a 1x1 conv of the pre-activated input.
+    ``options``: keyword options of the block function (``bottleneck_block``'s
+    ``stride_on``, ``use_bias``, ``momentum``, ``epsilon``).
     """
-    return _block_function(kind, preactivation)(x, filters, strides, "C", True, weight_decay, name)
+    return _block_function(kind, preactivation)(x, filters, strides, "C", True, weight_decay, name, **options)
 
 
 def threshold_network(x, thresholds="channel", hidden=None, weight_decay=0.0, name="threshold"):

@@ -38,6 +38,73 @@ def cifar_resnet(
     return keras.Model(inputs, outputs, name=f"{kind}{depth}")
 
 
+# ResNet-50: (filters of the 3x3, units) per stage, conv2 ... conv5 as keras.applications names them.
+RESNET50_STAGES = ((64, 3), (128, 4), (256, 6), (512, 3))
+# keras.applications' batch-norm epsilon for its ResNets.
+RESNET50_EPSILON = 1.001e-5
+
+
+def resnet50(
+    input_shape=(224, 224, 3),
+    classes=1000,
+    include_top=True,
+    pooling=None,
+    stride_on="1x1",
+    momentum=blocks.BN_MOMENTUM,
+):
+    """ResNet-50 v1 (He et al. 2016) from ``lib.blocks``, layer for layer ``keras.applications.ResNet50``.
+
+    ``(batch, h, w, c)`` -> ``(batch, classes)`` softmax probabilities, or
+    with ``include_top=False`` the features of ``conv5_block3_out``,
+    ``(batch, h / 32, w / 32, 2048)`` (``pooling="avg"``: ``(batch, 2048)``).
+    Stem: zero-pad 3, 7x7/2 conv (64), BN, ReLU, zero-pad 1, 3x3/2 max-pool;
+    four stages of 3, 4, 6, 3 bottleneck blocks (``conv2`` ... ``conv5``),
+    the first of each a projection block (stride 2 from ``conv3`` on), the
+    others identity blocks; global average pooling, a Dense softmax.
+
+    As in ``keras.applications``: every convolution has a bias, batch norm's
+    epsilon is 1.001e-5, the stride sits on a stage's first 1x1
+    (``stride_on="3x3"``: "v1.5"), and every layer carries the same name, so
+    weights move between the two by name. Inference is identical; ``momentum``
+    (lib's 0.9, Keras' 0.99) only changes how training updates BN's moving
+    statistics. 25,636,712 parameters with the 1000-class top, 23,587,712 without.
+    """
+    height, width = input_shape[:2]
+    if len(input_shape) != 3 or any(size is not None and size < 32 for size in (height, width)):
+        raise ValueError(
+            f"ResNet-50 halves its input five times, so it needs images of at least 32x32 "
+            f"(height, width, channels); got input_shape={tuple(input_shape)}."
+        )
+    if pooling not in (None, "avg"):
+        raise ValueError(f"pooling must be None or 'avg', not {pooling!r}.")
+    options = {"use_bias": True, "momentum": momentum, "epsilon": RESNET50_EPSILON}
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
+    x = layers.Conv2D(64, 7, strides=2, kernel_initializer="he_normal", name="conv1_conv")(x)
+    x = blocks.bn_relu(x, "conv1", momentum=momentum, epsilon=RESNET50_EPSILON)
+    x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
+    for stage, (filters, units) in enumerate(RESNET50_STAGES, start=2):
+        x = blocks.projection_block(
+            x,
+            filters,
+            strides=1 if stage == 2 else 2,
+            kind="bottleneck",
+            name=f"conv{stage}_block1",
+            stride_on=stride_on,
+            **options,
+        )
+        for unit in range(2, units + 1):
+            x = blocks.identity_block(x, filters, kind="bottleneck", name=f"conv{stage}_block{unit}", **options)
+    if include_top or pooling == "avg":
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if include_top:
+        # float32 even under a mixed-precision policy: a softmax in float16 loses small probabilities.
+        x = layers.Dense(classes, activation="softmax", dtype="float32", name="predictions")(x)
+    version = "" if stride_on == "1x1" else "_v1_5"
+    return keras.Model(inputs, x, name=f"resnet50{version}")
+
+
 def classifier(x, classes, weight_decay=0.0):
     """Global average pooling (``pool``) and a softmax layer (``predictions``).
 
