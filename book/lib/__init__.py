@@ -4,7 +4,7 @@ Every chapter starts with ``import lib`` and ``run = lib.setup()``. The
 submodules, one per responsibility:
 
 - ``lib.runtime``: seeding, determinism, profiles (``setup``)
-- ``lib.data``: the datasets, as ``keras.datasets`` gives them
+- ``lib.data``: the datasets, synthetic vibration signals, noise, folders of files
 - ``lib.blocks``: residual blocks and shortcuts
 - ``lib.models``: whole networks
 - ``lib.train``: a thin layer over ``model.fit``
