@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+from test_blocks import randomise_batch_norms
 
 from lib import blocks, models
 
@@ -15,14 +16,10 @@ def weighted_names(model):
 
 def randomise(model, seed=1):
     """Non-default weights everywhere: random BN statistics and affine parameters, random conv biases."""
-    rng = np.random.default_rng(seed)
+    randomise_batch_norms(model, seed)
+    rng = np.random.default_rng(seed + 1)
     for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            c = layer.gamma.shape[0]
-            layer.set_weights(
-                [rng.uniform(0.5, 1.5, c), rng.normal(0, 0.1, c), rng.normal(0, 0.1, c), rng.uniform(0.5, 2.0, c)]
-            )
-        elif isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
+        if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
             kernel, bias = layer.get_weights()
             layer.set_weights([kernel, rng.normal(0, 0.1, bias.shape)])
 
