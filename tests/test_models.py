@@ -258,3 +258,39 @@ def test_table_ii_convnet_is_the_resnet_without_shortcuts():
     assert (plain.name, plain.count_params()) == ("convnet", resnet.count_params())
     assert count(plain, keras.layers.Add) == 0
     assert plain.get_layer("stage3_block4_2_conv").output.shape == (None, 128, 16)
+
+
+def test_fashion_resnet_parameters_by_hand():
+    def conv_bn(c_in, c_out):  # a 3x3 kernel without bias, BN's four vectors
+        return 9 * c_in * c_out + 4 * c_out
+
+    model = models.fashion_resnet()
+    stem, stage1, stage2, stage3 = conv_bn(1, 16), conv_bn(16, 32), conv_bn(32, 64), conv_bn(64, 128)
+    blocks_ = 2 * conv_bn(32, 32) + 2 * conv_bn(128, 128)
+    assert model.count_params() == stem + stage1 + stage2 + stage3 + blocks_ + 128 * 10 + 10 == 413_786
+    assert model.count_params() < models.e2_fashion_resnet().count_params() / 4
+    assert model.get_layer("stage3_block_out").output.shape == (None, 3, 3, 128)
+
+
+def test_fashion_resnet_matches_numpy():
+    model = models.fashion_resnet(width=4)
+    randomise_batch_norms(model)
+    w = {layer.name: layer.get_weights() for layer in model.layers}
+
+    def conv_bn(name, x, activate=True):
+        y = batch_norm(conv2d_same(x, w[f"{name}_conv"][0]), *w[f"{name}_bn"])
+        return relu(y) if activate else y
+
+    def max_pool_2(x):
+        n, h, width, c = x.shape
+        return x[:, : h // 2 * 2, : width // 2 * 2].reshape(n, h // 2, 2, width // 2, 2, c).max(axis=(2, 4))
+
+    x = fixed_input((2, 28, 28, 1))
+    y = conv_bn("stem", (x - models.FASHION_MNIST_MEAN) / models.FASHION_MNIST_STD)
+    for stage, residual in (("stage1", True), ("stage2", False), ("stage3", True)):
+        y = max_pool_2(conv_bn(stage, y))
+        if residual:
+            b = f"{stage}_block"
+            y = relu(y + conv_bn(f"{b}_2", conv_bn(f"{b}_1", y), activate=False))
+    predictions = softmax(y.max(axis=(1, 2)) @ w["predictions"][0] + w["predictions"][1])
+    np.testing.assert_allclose(model.predict(x, verbose=0), predictions, atol=1e-4)

@@ -1,3 +1,5 @@
+import pathlib
+
 import keras
 import numpy as np
 import pytest
@@ -94,3 +96,55 @@ def test_accelerate_on_a_gpu_sets_mixed_precision_and_xla(monkeypatch, capsys):
         assert train.accelerate(mixed_precision=False, xla=False) == {}
     finally:
         keras.mixed_precision.set_global_policy("float32")
+
+
+class FakeHandle:
+    """Stands in for IPython's display handle: records what the line showed."""
+
+    def __init__(self, shown):
+        self.shown = [shown]
+
+    def update(self, data, raw=False):
+        assert raw
+        self.shown.append(data)
+
+
+def test_progress_line_draws_and_then_empties_itself():
+    x, y = tiny_problem()
+    handles = []
+    line = train.ProgressLine(every=0.0, display=lambda data: handles.append(FakeHandle(data)) or handles[-1])
+    train.fit(compiled(), x, y, epochs=2, batch_size=8, callbacks=[line], progress=False)
+    (handle,) = handles
+    assert handle.shown[0] == handle.shown[-1] == train.ProgressLine.EMPTY
+    drawn = [shown["text/plain"] for shown in handle.shown[1:-1]]
+    assert len(drawn) == 8  # 2 epochs x 4 steps
+    assert drawn[0].startswith("epoch 1/2 · step 1/4 · loss ")
+    assert drawn[-1].startswith("epoch 2/2 · step 4/4 · loss ") and "accuracy" in drawn[-1]
+    assert '<progress value="1.000"' in handle.shown[-2]["text/html"]
+
+
+def test_progress_line_shows_nothing_outside_a_notebook(capsys):
+    x, y = tiny_problem()
+    train.fit(compiled(), x, y, epochs=1, batch_size=8)
+    assert capsys.readouterr().out == ""
+
+
+def test_progress_line_leaves_an_empty_output_in_a_stored_notebook():
+    # Run fit in a real kernel, as a reader and nbval do: the cell keeps one
+    # display output, empty, after the line was redrawn 16 times.
+    import nbclient
+    import nbformat
+
+    book = str(pathlib.Path(train.__file__).parents[1])
+    setup = f"import sys; sys.path.insert(0, {book!r})\nimport numpy as np, keras\nfrom lib import models, train\n"
+    fit = (
+        "model = models.cifar_resnet(8, input_shape=(16, 16, 1))\n"
+        "model.compile('adam', loss='sparse_categorical_crossentropy')\n"
+        "x = np.zeros((64, 16, 16, 1), 'float32'); y = np.zeros(64, int)\n"
+        "line = train.ProgressLine(every=0.0)  # redrawn after every step\n"
+        "table = train.fit(model, x, y, epochs=2, batch_size=8, callbacks=[line], progress=False)"
+    )
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup), nbformat.v4.new_code_cell(fit)])
+    nbclient.NotebookClient(notebook, timeout=300).execute()
+    (output,) = notebook.cells[1].outputs
+    assert output.output_type == "display_data" and dict(output.data) == train.ProgressLine.EMPTY

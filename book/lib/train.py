@@ -1,5 +1,6 @@
-"""A thin layer over ``model.fit``: tidy histories, measured speed, and the settings that scale it out."""
+"""A thin layer over ``model.fit``: tidy histories, measured speed, a live progress line, scaling out."""
 
+import html
 import time
 
 import keras
@@ -27,6 +28,80 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(end - self._start)
 
 
+def _notebook_display(data):
+    """Show ``data`` (a MIME bundle) as a new output of the running notebook cell.
+
+    Returns IPython's display handle, or ``None`` outside a Jupyter kernel
+    (a script, a test), where there is no cell to show it in.
+    """
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return None
+    return display(data, raw=True, display_id=True)
+
+
+class ProgressLine(keras.callbacks.Callback):
+    """A live one-line progress bar in a notebook cell, emptied when training ends.
+
+    While ``fit`` runs, one output line shows the epoch, step, loss, elapsed
+    and remaining time, redrawn in place at most every ``every`` seconds.
+    When training ends the line is emptied again: a finished cell keeps
+    nothing a reader has to scroll past, and a stored notebook keeps no
+    timings, so nbval compares an empty output with an empty output.
+    Outside a Jupyter kernel it shows nothing. It reads the loss after each
+    step, which makes Keras wait for every step to finish: measure
+    throughput without it. ``display``: how a line is first shown (returns a
+    handle with ``update``); for tests.
+    """
+
+    EMPTY = {"text/plain": "", "text/html": ""}
+
+    def __init__(self, every=1.0, display=_notebook_display):
+        super().__init__()
+        self.every = every
+        self._display = display
+
+    def on_train_begin(self, logs=None):
+        self._handle = self._display(self.EMPTY)
+        self._start = self._shown = time.perf_counter()
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        if self._handle is None or now - self._shown < self.every:
+            return
+        self._shown = now
+        self._handle.update(self.line(batch + 1, logs or {}, now - self._start), raw=True)
+
+    def on_train_end(self, logs=None):
+        if self._handle is not None:
+            self._handle.update(self.EMPTY, raw=True)
+
+    def line(self, step, logs, elapsed):
+        """The MIME bundle of the bar after ``step`` steps of the current epoch."""
+        epochs, steps = self.params.get("epochs") or 1, self.params.get("steps")
+        text = f"epoch {self._epoch + 1}/{epochs}"
+        done = None
+        if steps:
+            done = (self._epoch * steps + step) / (epochs * steps)
+            text += f" · step {step}/{steps}"
+        names = sorted(logs, key=lambda name: name != "loss")  # loss first, then the metrics
+        text += "".join(f" · {name} {float(logs[name]):.4f}" for name in names if np.ndim(logs[name]) == 0)
+        text += f" · {elapsed:.0f} s"
+        if done:
+            text += f", about {elapsed * (1 - done) / done:.0f} s left"
+        bar = f'<progress value="{done:.3f}" max="1" style="width: 12em"></progress> ' if done is not None else ""
+        return {"text/plain": text, "text/html": f"{bar}<code>{html.escape(text)}</code>"}
+
+
 def fit(
     model,
     x,
@@ -37,6 +112,7 @@ def fit(
     validation_data=None,
     callbacks=(),
     verbose=0,
+    progress=True,
     seed=None,
     log_dir=None,
     best_checkpoint=None,
@@ -46,6 +122,9 @@ def fit(
     Columns: ``epoch``, Keras' metrics (``loss``, ``accuracy``, ``val_...``),
     ``error`` (1 - accuracy, and ``val_error``), ``seconds`` (training pass
     only) and ``images_per_second``. ``table.attrs["model"]`` names the model.
+    In a notebook, ``progress`` draws a live progress line (``ProgressLine``)
+    that empties itself when training ends; turn it off to measure speed.
+    ``verbose`` is Keras' own output, which replaces the line.
     ``seed`` reseeds Keras first, so two calls with one seed shuffle alike.
     ``log_dir``: write TensorBoard logs there. ``best_checkpoint``: a
     ``.keras`` path where the model is saved whenever its validation loss is
@@ -56,7 +135,7 @@ def fit(
     if seed is not None:
         keras.utils.set_random_seed(seed)
     timer = EpochTimer()
-    extra = []
+    extra = [ProgressLine()] if progress and not verbose else []
     if log_dir is not None:
         extra.append(keras.callbacks.TensorBoard(log_dir=str(log_dir)))
     if best_checkpoint is not None:
