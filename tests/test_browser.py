@@ -8,7 +8,9 @@ search pages, is loaded in Debian's Chromium through Playwright, and fails on
 - an image that did not load (naturalWidth 0),
 - a link to the site (`<a href>`) that does not answer 200, or whose #fragment names no element
   of the page it points to (each unique link is checked once),
-- a console message of type error, or an uncaught JavaScript exception.
+- a console message of type error, or an uncaught JavaScript exception,
+- an empty output that takes room on the page (the line lib.train.ProgressLine empties when
+  training ends must not leave a blank box: _static/empty-outputs.css hides it).
 
 Requests to other hosts (MathJax and Thebe from CDNs, GitHub, Colab) are blocked, and a console
 error about a blocked request is not counted: the test is about the book's own pages, and CI is
@@ -133,6 +135,21 @@ def has_anchor(html, fragment):
     return f'id="{fragment}"' in html or f'name="{fragment}"' in html
 
 
+EMPTY_BOXES = """() => {
+    // Output boxes with nothing in them that take room, in the light and in the dark theme.
+    const root = document.documentElement, theme = root.dataset.theme, found = new Set();
+    for (const mode of ["light", "dark"]) {
+        root.dataset.theme = mode;
+        for (const box of document.querySelectorAll("div.cell_output, div.cell_output .output")) {
+            if (box.getBoundingClientRect().height > 0 && !box.innerText.trim()
+                && !box.querySelector("img, svg, table, iframe, canvas, video")) found.add(box);
+        }
+    }
+    root.dataset.theme = theme;
+    return found.size;
+}"""
+
+
 LOAD_IMAGES = """async () => {
     const images = Array.from(document.images);
     for (const image of images) image.loading = "eager";
@@ -190,6 +207,9 @@ def visit(browser, url, screenshot):
         assert response is not None and response.ok, f"{url}: HTTP {response and response.status}"
         page.wait_for_load_state("networkidle")
         images = page.evaluate(LOAD_IMAGES)
+        empty_boxes = page.evaluate(EMPTY_BOXES)
+        if empty_boxes:
+            problems.append(f"{empty_boxes} empty output box(es) take room on the page")
         links = page.eval_on_selector_all("a[href]", "links => links.map((link) => link.href)")
         page.screenshot(path=str(screenshot), full_page=True)
     finally:
