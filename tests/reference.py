@@ -52,6 +52,12 @@ def average_pool(x, k):
     return x.reshape(n, h // k, k, w // k, k, c).mean(axis=(2, 4))
 
 
+def max_pool(x, k):
+    """'valid' max pooling with window and stride k (a remainder row or column is dropped). x: (n, h, w, c)."""
+    n, h, w, c = x.shape
+    return x[:, : h // k * k, : w // k * k].reshape(n, h // k, k, w // k, k, c).max(axis=(2, 4))
+
+
 def batch_norm(x, gamma, beta, mean, variance, epsilon=BN_EPSILON):
     """Batch normalisation in inference mode, per channel (last axis)."""
     return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta
