@@ -5,7 +5,7 @@ Python's http.server on 127.0.0.1. Each page listed by _toc.yml, and Sphinx's ow
 search pages, is loaded in Debian's Chromium through Playwright, and fails on
 
 - a request to the site that fails or answers 4xx/5xx (the page, its CSS, JS, fonts, images),
-- an image that did not load (naturalWidth 0),
+- an image that did not load (naturalWidth 0), or that takes no room on the page (hidden),
 - a link to the site (`<a href>`) that does not answer 200, or whose #fragment names no element
   of the page it points to (each unique link is checked once),
 - a console message of type error, or an uncaught JavaScript exception,
@@ -159,7 +159,11 @@ LOAD_IMAGES = """async () => {
     })));
     return images
         .filter((image) => new URL(image.currentSrc || image.src, location.href).origin === location.origin)
-        .map((image) => ({src: image.currentSrc || image.src, width: image.naturalWidth}));
+        .map((image) => ({
+            src: image.currentSrc || image.src,
+            width: image.naturalWidth,
+            shown: image.getBoundingClientRect().height > 0,
+        }));
 }"""
 
 
@@ -226,6 +230,7 @@ def test_page_loads_in_chromium_without_errors(browser, origin, fetch, path):
     SCREENSHOTS_TAKEN.append(screenshot)
 
     problems += [f"image did not load: {image['src']}" for image in images if image["width"] == 0]
+    problems += [f"image not shown (hidden by CSS?): {image['src']}" for image in images if not image["shown"]]
     for link in sorted(set(links)):
         target, _, fragment = link.partition("#")
         status, html = fetch(target)
