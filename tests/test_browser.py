@@ -5,7 +5,7 @@ Python's http.server on 127.0.0.1. Each page listed by _toc.yml, and Sphinx's ow
 search pages, is loaded in Debian's Chromium through Playwright, and fails on
 
 - a request to the site that fails or answers 4xx/5xx (the page, its CSS, JS, fonts, images),
-- an image that did not load (naturalWidth 0), or that takes no room on the page (hidden),
+- an image that did not load (naturalWidth 0), or in the page's text takes no room (hidden),
 - a link to the site (`<a href>`) that does not answer 200, or whose #fragment names no element
   of the page it points to (each unique link is checked once),
 - a console message of type error, or an uncaught JavaScript exception,
@@ -162,7 +162,8 @@ LOAD_IMAGES = """async () => {
         .map((image) => ({
             src: image.currentSrc || image.src,
             width: image.naturalWidth,
-            shown: image.getBoundingClientRect().height > 0,
+            // In the page's text (not a closed menu of the header), an image must take room.
+            shown: !image.closest("article") || image.getBoundingClientRect().height > 0,
         }));
 }"""
 
