@@ -22,7 +22,7 @@ def code_cells(path):
 
 
 def ignored(cell):
-    return "NBVAL_IGNORE_OUTPUT" in cell.source
+    return "nbval-ignore-output" in cell.metadata.get("tags", [])
 
 
 def test_every_notebook_is_in_the_table_of_contents_and_back():
@@ -78,3 +78,9 @@ def test_notebook_is_stored_in_canonical_form(path):
 def test_no_lambda_layers_or_backend_calls(path):
     source = "\n".join(cell.source for cell in code_cells(path))
     assert "layers.Lambda" not in source and "keras.backend" not in source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_nbval_markers_are_cell_tags_not_comments_a_reader_sees(path):
+    for index, cell in enumerate(code_cells(path)):
+        assert "NBVAL" not in cell.source, f"code cell {index}: use the cell tag nbval-ignore-output"
