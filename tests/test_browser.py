@@ -1,8 +1,8 @@
-"""The site in a real browser: every page of the built book in headless Chromium.
+r"""The site in a real browser: every page of the built book in headless Chromium.
 
 The site is the one conftest.py's `site` fixture builds (once per test session), served by
 Python's http.server on 127.0.0.1. Each page listed by _toc.yml, and Sphinx's own index and
-search pages, is loaded in Debian's Chromium through Playwright, and fails on
+search pages, is loaded in Chromium through Playwright, and fails on
 
 - a request to the site that fails or answers 4xx/5xx (the page, its CSS, JS, fonts, images),
 - an image that did not load (naturalWidth 0), or in the page's text takes no room (hidden),
@@ -10,16 +10,22 @@ search pages, is loaded in Debian's Chromium through Playwright, and fails on
   of the page it points to (each unique link is checked once),
 - a console message of type error, or an uncaught JavaScript exception,
 - an empty output that takes room on the page (the line lib.train.ProgressLine empties when
-  training ends must not leave a blank box: _static/empty-outputs.css hides it).
+  training ends must not leave a blank box: _static/empty-outputs.css hides it),
+- math that MathJax did not render: every formula of the page's source (Sphinx's `math`
+  elements) must hold an `mjx-container`, and no visible text outside code may still read as TeX
+  (`\(`, `\[` or `$$`).
 
-Requests to other hosts (MathJax and Thebe from CDNs, GitHub, Colab) are blocked, and a console
-error about a blocked request is not counted: the test is about the book's own pages, and CI is
-offline. (So math shows as TeX source in the screenshots.) A full-page screenshot of each page
-is saved under _build/screenshots/.
+MathJax ships with the site (the Sphinx extension sphinx-mathjax-offline copies it into
+_static/mathjax/), so formulas render with no network. Requests to other hosts (Thebe from a CDN,
+GitHub, Colab) are blocked, and a console error about a blocked request is not counted: the test
+is about the book's own pages, and CI may be offline. A full-page screenshot of each page, taken
+after MathJax has typeset it, is saved under _build/screenshots/.
 
-Chromium: Debian's package, `apt-get install -y --no-install-recommends chromium` (.ci/run does
-it); Playwright drives it, no browser is downloaded. Without it the tests fail under CI (the
-environment variable CI set, as .ci/run sets it) and are skipped elsewhere, with the reason.
+Chromium: the binary the environment variable CHROMIUM names (GitHub's runner: its Google Chrome),
+else Debian's /usr/bin/chromium (`apt-get install -y --no-install-recommends chromium`; .ci/run
+does it where it is missing); Playwright drives it, no browser is downloaded. Without it the tests
+fail under CI (the environment variable CI set, as .ci/run sets it) and are skipped elsewhere,
+with the reason.
 """
 
 import functools
@@ -150,6 +156,28 @@ EMPTY_BOXES = """() => {
 }"""
 
 
+RAW_TEX = r"""async () => {
+    // Wait for MathJax's first typesetting; then list formulas it left as TeX.
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+    const formulas = document.querySelectorAll(".math");
+    const unrendered = Array.from(formulas).filter((formula) => !formula.querySelector("mjx-container"));
+    const visibleTeX = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode, parent = node.parentElement;
+        if (!parent || parent.closest("pre, code, script, style, textarea, mjx-container")) continue;
+        if (!parent.checkVisibility()) continue;
+        if (["\\(", "\\[", "$$"].some((token) => node.nodeValue.includes(token)))
+            visibleTeX.push(node.nodeValue.trim().slice(0, 80));
+    }
+    return {
+        formulas: formulas.length,
+        unrendered: unrendered.map((formula) => formula.textContent.trim().slice(0, 80)),
+        visibleTeX,
+    };
+}"""
+
+
 LOAD_IMAGES = """async () => {
     const images = Array.from(document.images);
     for (const image of images) image.loading = "eager";
@@ -215,6 +243,9 @@ def visit(browser, url, screenshot):
         empty_boxes = page.evaluate(EMPTY_BOXES)
         if empty_boxes:
             problems.append(f"{empty_boxes} empty output box(es) take room on the page")
+        math = page.evaluate(RAW_TEX)
+        problems += [f"formula not rendered by MathJax: {tex}" for tex in math["unrendered"]]
+        problems += [f"raw TeX shown on the page: {text}" for text in math["visibleTeX"]]
         links = page.eval_on_selector_all("a[href]", "links => links.map((link) => link.href)")
         page.screenshot(path=str(screenshot), full_page=True)
     finally:

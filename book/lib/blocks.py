@@ -44,17 +44,25 @@ class ZeroPadShortcut(layers.Layer):
         self.channels = channels
         self.strides = strides
 
+    def _extra(self, channels):
+        """How many zero channels option A adds to ``channels``; an error if it would have to remove some."""
+        if channels > self.channels:
+            raise ValueError(
+                f"{self.name}: option A cannot shrink {channels} channels to {self.channels}; "
+                "use a projection shortcut (option B or C) to reduce channels."
+            )
+        return self.channels - channels
+
     def call(self, x):
         spatial = len(x.shape) - 2
         if self.strides > 1:
             x = x[(slice(None),) + (slice(None, None, self.strides),) * spatial]
-        extra = self.channels - x.shape[-1]
-        if extra < 0:
-            raise ValueError(f"option A cannot shrink {x.shape[-1]} channels to {self.channels}.")
+        extra = self._extra(x.shape[-1])
         return ops.pad(x, [[0, 0]] * (spatial + 1) + [[extra // 2, extra - extra // 2]])
 
     def compute_output_shape(self, input_shape):
-        batch, *spatial, _ = input_shape
+        batch, *spatial, channels = input_shape
+        self._extra(channels)
 
         def shrink(size):
             return None if size is None else -(-size // self.strides)

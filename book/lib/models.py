@@ -1,9 +1,43 @@
-"""Whole networks built from ``lib.blocks``."""
+"""Whole networks built from ``lib.blocks``.
+
+Every network's last layer computes in float32 whatever Keras' dtype
+policy: under ``mixed_float16`` (an accelerated run, see ``lib.setup``) a
+softmax in float16 would round small probabilities away.
+"""
+
+import numbers
 
 import keras
 from keras import layers
 
 from lib import blocks
+
+
+def _is_whole(value, minimum):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
+
+
+def _whole(value, name, minimum=1):
+    """``value`` if it is a whole number >= ``minimum``, else a ValueError naming the argument."""
+    if not _is_whole(value, minimum):
+        raise ValueError(f"{name} must be a whole number >= {minimum}, not {value!r}.")
+    return int(value)
+
+
+def _input_shape(input_shape, ranks, what, smallest=1):
+    """``input_shape`` as a tuple if it has one of ``ranks`` entries, each ``None`` or a whole number.
+
+    Spatial sizes (all but the last entry) must be at least ``smallest``, the
+    channels at least 1; else a ValueError that says ``what`` is expected.
+    """
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        shape = ()
+    spatial_ok = all(size is None or _is_whole(size, smallest) for size in shape[:-1])
+    if len(shape) not in ranks or not spatial_ok or not (shape[-1] is None or _is_whole(shape[-1], 1)):
+        raise ValueError(f"input_shape must be {what}; got input_shape={input_shape!r}.")
+    return shape
 
 
 def cifar_resnet(
@@ -19,8 +53,12 @@ def cifar_resnet(
     under option A. ``preactivation=True`` uses He et al.'s pre-activation
     blocks ("Identity Mappings") and a final BN-ReLU before the pooling.
     """
-    if not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
+    if not isinstance(depth, int) or isinstance(depth, bool) or depth < 8 or (depth - 2) % 6:
         raise ValueError(f"depth must be 6n + 2 for a whole n >= 1 (8, 14, 20, 32, 44, 56, 110, ...), not {depth!r}.")
+    input_shape = _input_shape(input_shape, (3,), "(height, width, channels), e.g. (32, 32, 3)")
+    classes = _whole(classes, "classes", 2)
+    if shortcut not in blocks.SHORTCUT_OPTIONS:
+        raise ValueError(f"shortcut must be one of {', '.join(blocks.SHORTCUT_OPTIONS)}, not {shortcut!r}.")
     blocks_per_stage = (depth - 2) // 6
     block = blocks.preact_basic_block if preactivation else blocks.basic_block
     inputs = keras.Input(shape=input_shape, name="image")
@@ -69,12 +107,14 @@ def resnet50(
     (lib's 0.9, Keras' 0.99) only changes how training updates BN's moving
     statistics. 25,636,712 parameters with the 1000-class top, 23,587,712 without.
     """
-    height, width = input_shape[:2]
-    if len(input_shape) != 3 or any(size is not None and size < 32 for size in (height, width)):
-        raise ValueError(
-            f"ResNet-50 halves its input five times, so it needs images of at least 32x32 "
-            f"(height, width, channels); got input_shape={tuple(input_shape)}."
-        )
+    input_shape = _input_shape(
+        input_shape,
+        (3,),
+        "(height, width, channels) with images of at least 32x32 (ResNet-50 halves its input five times)",
+        smallest=32,
+    )
+    if include_top:
+        classes = _whole(classes, "classes", 2)
     if pooling not in (None, "avg"):
         raise ValueError(f"pooling must be None or 'avg', not {pooling!r}.")
     options = {"use_bias": True, "momentum": momentum, "epsilon": RESNET50_EPSILON}
@@ -116,6 +156,7 @@ def classifier(x, classes, weight_decay=0.0):
         classes,
         activation="softmax",
         kernel_regularizer=keras.regularizers.L2(weight_decay) if weight_decay else None,
+        dtype="float32",  # a float32 softmax, even under a mixed-precision policy
         name="predictions",
     )(x)
 
@@ -152,13 +193,14 @@ def _e1_conv(x, filters, kernel_size, strides=1, activation="relu", use_bias=Tru
     )(x)
 
 
-def _e1_dense(x, units, activation, name):
-    """E1's dense layer: truncated normal weights (stddev 0.1), biases 0.1."""
+def _e1_dense(x, units, activation, name, dtype=None):
+    """E1's dense layer: truncated normal weights (stddev 0.1), biases 0.1; ``dtype``: Keras' policy if None."""
     return layers.Dense(
         units,
         activation=activation,
         kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.1),
         bias_initializer=keras.initializers.Constant(0.1),
+        dtype=dtype,
         name=name,
     )(x)
 
@@ -209,7 +251,7 @@ def e1_mnist_bottleneck():
     x = layers.Flatten(name="flatten")(x)
     x = _e1_dense(x, 1024, "relu", name="fc1")
     x = layers.Dropout(0.5, name="dropout")(x)
-    outputs = _e1_dense(x, 10, None, name="logits")
+    outputs = _e1_dense(x, 10, None, name="logits", dtype="float32")
     return keras.Model(inputs, outputs, name="e1_mnist_bottleneck")
 
 
@@ -255,7 +297,7 @@ def e2_fashion_resnet():
     x = layers.AveragePooling2D(2, name="pool")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(512, activation="relu", name="fc1")(x)
-    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
+    outputs = layers.Dense(10, activation="softmax", dtype="float32", name="predictions")(x)
     return keras.Model(inputs, outputs, name="e2_fashion_resnet")
 
 
@@ -293,7 +335,7 @@ def fashion_resnet(width=16):
     for stage, (multiple, residual) in enumerate(((2, True), (4, False), (8, True)), start=1):
         x = _fashion_stage(x, multiple * width, residual, name=f"stage{stage}")
     x = layers.GlobalMaxPooling2D(name="pool")(x)
-    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
+    outputs = layers.Dense(10, activation="softmax", dtype="float32", name="predictions")(x)
     return keras.Model(inputs, outputs, name=f"fashion_resnet{width}")
 
 
@@ -327,6 +369,22 @@ def drsn(
     Table II: ``drsn((2048, 1), 8, stem_strides=2, first_strides=2)``, the
     defaults giving three stages of 4, 8, 16 channels and 4 units each.
     """
+    input_shape = _input_shape(input_shape, (2, 3), "(length, channels) or (height, width, channels)")
+    classes = _whole(classes, "classes", 2)
+    if isinstance(stage_filters, (str, bytes)) or not hasattr(stage_filters, "__len__") or not stage_filters:
+        raise ValueError(f"stage_filters must be a sequence of whole numbers, one a stage; not {stage_filters!r}.")
+    for filters in stage_filters:
+        _whole(filters, "each entry of stage_filters")
+    _whole(units_per_stage, "units_per_stage")
+    for value, argument in ((stem_strides, "stem_strides"), (first_strides, "first_strides")):
+        _whole(value, argument)
+    if stem_filters is not None:
+        _whole(stem_filters, "stem_filters")
+    if _whole(reduction, "reduction") > min(stage_filters):
+        raise ValueError(
+            f"reduction={reduction} leaves no units in the threshold net of a stage of {min(stage_filters)} "
+            "channels: use a reduction no larger than the smallest entry of stage_filters."
+        )
     inputs = keras.Input(shape=input_shape, name="signal" if len(input_shape) == 2 else "image")
     x = blocks.conv(inputs, stem_filters or stage_filters[0], 3, stem_strides, weight_decay, name="stem_conv")
     for stage, filters in enumerate(stage_filters, start=1):

@@ -1,31 +1,54 @@
-"""One call at the top of every chapter: seeds, determinism and the profile."""
+"""One call at the top of every chapter: seeds, the profile, the device and the precision."""
 
 import dataclasses
 import os
-import random
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 PROFILE_VARIABLE = "RESNET_BOOK_PROFILE"
 PROFILES = ("quick", "full")
+ACCELERATE_VARIABLE = "RESNET_BOOK_ACCELERATE"
+# auto: mixed precision + XLA when TensorFlow sees a GPU, nothing on a CPU;
+# on: forced, on a CPU too (how the GPU path is tested without one); off: never.
+ACCELERATE_MODES = ("auto", "on", "off")
 
 
 class UnknownProfile(ValueError):
     """``RESNET_BOOK_PROFILE`` names no profile the book knows."""
 
 
+class UnknownAccelerate(ValueError):
+    """``RESNET_BOOK_ACCELERATE`` is none of ``auto``, ``on``, ``off``."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Run:
-    """What ``setup`` decided: the profile and the seed of this run."""
+    """What ``setup`` decided: the profile, the seed, and whether training is accelerated.
+
+    ``accelerated``: models built after ``setup`` compute in float16 with
+    float32 weights (``mixed_float16``), and ``lib.train.fit`` compiles
+    training with XLA. ``compile_options`` gives the same XLA choice to a
+    chapter that calls ``model.compile`` and ``model.fit`` itself.
+    """
 
     profile: str
     seed: int
+    accelerated: bool = False
 
     def pick(self, quick, full):
         """Return ``quick`` in the quick profile and ``full`` in the full one."""
         return quick if self.profile == "quick" else full
+
+    @property
+    def compile_options(self):
+        """Keyword arguments for ``model.compile``: ``{"jit_compile": True}`` when accelerated, else ``{}``."""
+        return {"jit_compile": True} if self.accelerated else {}
+
+    @property
+    def precision(self):
+        """In words: ``"mixed precision + XLA"`` or ``"float32"``."""
+        return "mixed precision + XLA" if self.accelerated else "float32"
 
 
 def read_profile():
@@ -39,30 +62,78 @@ def read_profile():
     return profile
 
 
+def read_accelerate():
+    """The mode named by ``RESNET_BOOK_ACCELERATE``: ``auto`` (the default), ``on`` or ``off``."""
+    mode = os.environ.get(ACCELERATE_VARIABLE, "auto").strip().lower() or "auto"
+    if mode not in ACCELERATE_MODES:
+        raise UnknownAccelerate(
+            f"{ACCELERATE_VARIABLE}={os.environ[ACCELERATE_VARIABLE]!r} is not a mode; "
+            f"use one of {', '.join(ACCELERATE_MODES)} (or leave it unset for 'auto': "
+            "mixed precision and XLA on a GPU only)."
+        )
+    return mode
+
+
+def accelerated():
+    """Whether this run trains with mixed precision and XLA, as ``RESNET_BOOK_ACCELERATE`` says.
+
+    ``auto``: exactly when TensorFlow sees a GPU; ``on``: always; ``off``: never.
+    """
+    mode = read_accelerate()
+    return mode == "on" or (mode == "auto" and bool(gpus()))
+
+
+def gpus():
+    """The GPUs TensorFlow can compute on (an empty list on a CPU-only machine).
+
+    Physical devices: listing them leaves TensorFlow's runtime uninitialised,
+    so a reader can still configure the GPUs after ``setup``.
+    """
+    return tf.config.list_physical_devices("GPU")
+
+
 def device_name():
     """A short name of the device TensorFlow will compute on."""
-    gpus = tf.config.list_physical_devices("GPU")
-    if not gpus:
+    found = gpus()
+    if not found:
         return f"CPU ({os.cpu_count()} cores)"
-    details = tf.config.experimental.get_device_details(gpus[0])
-    name = details.get("device_name", "GPU")
-    return f"{len(gpus)} x {name}" if len(gpus) > 1 else name
+    name = tf.config.experimental.get_device_details(found[0]).get("device_name", "GPU")
+    return f"{len(found)} x {name}" if len(found) > 1 else name
 
 
 def seed_everything(seed):
-    """Seed Python, NumPy and Keras (and so TensorFlow) with one number."""
-    random.seed(seed)
-    np.random.seed(seed)
+    """Seed Python's ``random``, NumPy's global generator and TensorFlow with one number.
+
+    ``keras.utils.set_random_seed`` seeds all three (and Keras' own generator).
+    """
     keras.utils.set_random_seed(seed)
 
 
 def setup(seed=0):
-    """Prepare a chapter: profile, seeds, op determinism; print one line.
+    """Prepare a chapter: profile, seeds, precision and determinism; print one line.
 
-    Returns a ``Run`` whose ``pick(quick=..., full=...)`` chooses a budget.
+    Not accelerated (``RESNET_BOOK_ACCELERATE=off``, or ``auto`` without a
+    GPU): Keras' global dtype policy is ``float32`` and TensorFlow's op
+    determinism is on, so a run repeats bit for bit on one machine.
+    Accelerated (``on``, or ``auto`` with a GPU): the policy is
+    ``mixed_float16``, so build models *after* this call, and op determinism
+    stays off, because it rules out XLA (Keras refuses ``jit_compile`` with
+    it, and XLA has no deterministic max-pool gradient on a GPU). TensorFlow
+    cannot turn determinism off again, so switching to accelerated in a
+    kernel that already ran a float32 setup needs a restart for XLA.
+
+    Returns a ``Run``: ``pick(quick=..., full=...)`` chooses a budget,
+    ``accelerated`` and ``compile_options`` say how to compile.
     """
     profile = read_profile()
+    fast = accelerated()
     seed_everything(seed)
-    tf.config.experimental.enable_op_determinism()
-    print(f"profile {profile} | seed {seed} | {device_name()} | TensorFlow {tf.__version__}, Keras {keras.__version__}")
-    return Run(profile=profile, seed=seed)
+    keras.mixed_precision.set_global_policy("mixed_float16" if fast else "float32")
+    if not fast:
+        tf.config.experimental.enable_op_determinism()
+    run = Run(profile=profile, seed=seed, accelerated=fast)
+    print(
+        f"profile {profile} | seed {seed} | {device_name()} | {run.precision} | "
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}"
+    )
+    return run

@@ -1,12 +1,17 @@
-"""A thin layer over ``model.fit``: tidy histories, measured speed, a live progress line, scaling out."""
+"""A thin layer over ``model.fit``: tidy histories, measured speed, XLA when accelerated, a live progress line."""
 
 import html
+import numbers
 import time
+import warnings
 
 import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
+
+from lib import runtime
+from lib.runtime import gpus  # the one reading of the devices; `strategy` counts them
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -102,13 +107,69 @@ class ProgressLine(keras.callbacks.Callback):
         return {"text/plain": text, "text/html": f"{bar}<code>{html.escape(text)}</code>"}
 
 
+def _count(name, value):
+    """``value`` if it is a whole number >= 1, else a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, not {value!r}.")
+    return int(value)
+
+
+def _images_per_epoch(x, y, batch_size, images_per_epoch):
+    """How many examples one epoch of ``x`` trains on: arrays by their length, a Dataset by its batches."""
+    if isinstance(x, tf.data.Dataset):
+        if y is not None or batch_size is not None:
+            raise ValueError(
+                "a tf.data.Dataset carries its labels and is batched already: pass neither y nor batch_size."
+            )
+        if images_per_epoch is not None:
+            return _count("images_per_epoch", images_per_epoch)
+        batches, batch = int(x.cardinality()), tf.nest.flatten(x.element_spec)[0].shape[0]
+        if batches > 0 and batch is not None:  # a finite count of full batches (drop_remainder=True)
+            return batches * batch
+        raise ValueError(
+            "fit cannot count the examples of this tf.data.Dataset (its last batch may be short, or its length "
+            "is unknown), so it cannot measure images per second: pass images_per_epoch=<examples in one epoch>."
+        )
+    if images_per_epoch is not None:
+        raise ValueError("images_per_epoch is for a tf.data.Dataset; arrays are counted by their length.")
+    if not hasattr(x, "shape"):
+        raise TypeError(
+            f"fit trains on arrays (x, y) or a batched tf.data.Dataset, not {type(x).__name__}; "
+            "a generator or keras.utils.PyDataset yields batches that fit cannot count."
+        )
+    return int(x.shape[0])
+
+
+def _use_xla(model, jit_compile):
+    """Set ``model.jit_compile`` (and drop its compiled functions so that it takes effect); return what Keras kept.
+
+    ``None``: XLA when the run is accelerated (``lib.runtime.accelerated()``),
+    else the model's own ``compile`` choice. Keras keeps XLA off for a model
+    with a layer XLA cannot compile (``RandomTranslation``) or while op
+    determinism is on; asked for explicitly, that is an error.
+    """
+    wanted = (True if runtime.accelerated() else None) if jit_compile is None else bool(jit_compile)
+    if wanted is not None and wanted != model.jit_compile:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Keras warns when it refuses; the refusal is handled here
+            model.jit_compile = wanted
+        model.train_function = model.test_function = model.predict_function = None
+        if jit_compile and not model.jit_compile:
+            raise ValueError(
+                f"Keras cannot compile {model.name} with XLA: a layer does not support it "
+                "(such as RandomTranslation), or op determinism is on (lib.setup turns it on unless accelerated)."
+            )
+    return bool(model.jit_compile)
+
+
 def fit(
     model,
     x,
-    y,
+    y=None,
     *,
     epochs,
-    batch_size=128,
+    batch_size=None,
+    images_per_epoch=None,
     validation_data=None,
     callbacks=(),
     verbose=0,
@@ -116,12 +177,23 @@ def fit(
     seed=None,
     log_dir=None,
     best_checkpoint=None,
+    jit_compile=None,
 ):
     """Train a compiled model; return its history as a table, one row an epoch.
 
-    Columns: ``epoch``, Keras' metrics (``loss``, ``accuracy``, ``val_...``),
-    ``error`` (1 - accuracy, and ``val_error``), ``seconds`` (training pass
-    only) and ``images_per_second``. ``table.attrs["model"]`` names the model.
+    ``x, y``: arrays, trained on in batches of ``batch_size`` (default 128);
+    or ``x`` a batched ``tf.data.Dataset`` of ``(inputs, labels)``, with no
+    ``y`` or ``batch_size``. Columns: ``epoch``, Keras' metrics (``loss``,
+    ``accuracy``, ``val_...``), ``error`` (1 - accuracy, and ``val_error``),
+    ``seconds`` (training pass only) and ``images_per_second``, the examples
+    of one epoch over its seconds: ``len(x)`` for arrays; for a Dataset
+    ``images_per_epoch``, which may be left out only when every batch is
+    full (``batch(..., drop_remainder=True)``) and the length is known.
+    ``table.attrs``: ``model`` (its name), ``xla`` (whether XLA compiled the
+    training) and ``dtype_policy`` (``float32`` or ``mixed_float16``).
+
+    ``jit_compile``: XLA on (True) or off (False); by default on when the run
+    is accelerated (see ``lib.setup``), else as ``model.compile`` chose.
     In a notebook, ``progress`` draws a live progress line (``ProgressLine``)
     that empties itself when training ends; turn it off to measure speed.
     ``verbose`` is Keras' own output, which replaces the line.
@@ -132,17 +204,22 @@ def fit(
     To train on several GPUs, build and compile the model inside
     ``strategy().scope()``; ``fit`` itself needs nothing more.
     """
+    epochs = _count("epochs", epochs)
+    if batch_size is not None:
+        batch_size = _count("batch_size", batch_size)
+    images = _images_per_epoch(x, y, batch_size, images_per_epoch)
+    if batch_size is None and not isinstance(x, tf.data.Dataset):
+        batch_size = 128
+    if best_checkpoint is not None and validation_data is None:
+        raise ValueError("best_checkpoint needs validation_data: the best epoch is the one with the lowest val_loss.")
     if seed is not None:
         keras.utils.set_random_seed(seed)
+    xla = _use_xla(model, jit_compile)
     timer = EpochTimer()
     extra = [ProgressLine()] if progress and not verbose else []
     if log_dir is not None:
         extra.append(keras.callbacks.TensorBoard(log_dir=str(log_dir)))
     if best_checkpoint is not None:
-        if validation_data is None:
-            raise ValueError(
-                "best_checkpoint needs validation_data: the best epoch is the one with the lowest val_loss."
-            )
         extra.append(keras.callbacks.ModelCheckpoint(str(best_checkpoint), monitor="val_loss", save_best_only=True))
     history = model.fit(
         x,
@@ -159,20 +236,24 @@ def fit(
         if f"{prefix}accuracy" in table:
             table[f"{prefix}error"] = 1.0 - table[f"{prefix}accuracy"]
     table["seconds"] = timer.seconds
-    table["images_per_second"] = len(x) / table["seconds"]
-    table.attrs["model"] = model.name
+    table["images_per_second"] = images / table["seconds"]
+    table.attrs.update(model=model.name, xla=xla, dtype_policy=model.dtype_policy.name)
     return table
 
 
 def error_rate(model, x, y, batch_size=256):
-    """Fraction of ``x`` that ``model`` classifies wrongly (inference mode)."""
+    """Fraction of ``x`` that ``model`` classifies wrongly (inference mode).
+
+    ``y``: integer labels, shape ``(n,)`` or ``(n, 1)``.
+    """
+    labels = np.asarray(y)
+    if labels.ndim > 2 or (labels.ndim == 2 and labels.shape[1] != 1) or len(labels) != len(x):
+        raise ValueError(
+            f"error_rate takes one integer label per example, shape ({len(x)},) or ({len(x)}, 1), "
+            f"not {labels.shape}; for one-hot labels pass labels.argmax(axis=1)."
+        )
     predictions = model.predict(x, batch_size=batch_size, verbose=0).argmax(axis=-1)
-    return float(np.mean(predictions != np.asarray(y).reshape(-1)))
-
-
-def gpus():
-    """The GPUs TensorFlow can compute on (logical devices; an empty list on a CPU-only machine)."""
-    return tf.config.list_logical_devices("GPU")
+    return float(np.mean(predictions != labels.reshape(-1)))
 
 
 def strategy():
@@ -191,24 +272,3 @@ def strategy():
     if len(gpus()) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
-
-
-def accelerate(mixed_precision=True, xla=True):
-    """Mixed precision and XLA, on a GPU only; return the options for ``model.compile``.
-
-    With a GPU: ``mixed_precision`` sets Keras' global policy to ``mixed_float16``
-    (build models *after* this call; ``compile`` then adds loss scaling), and ``xla``
-    returns ``{"jit_compile": True}``. Without one nothing changes (float32, Keras'
-    default compilation, which leaves XLA off on a CPU), and it says so: on a CPU
-    float16 is emulated and XLA was measured slower. Prints one line either way.
-    """
-    if not gpus():
-        print("no GPU visible: float32 and Keras' default compilation kept (mixed precision and XLA are for GPUs)")
-        return {}
-    if mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_float16")
-    print(
-        f"GPU visible: policy {keras.mixed_precision.global_policy().name}, "
-        f"XLA {'on' if xla else 'left to Keras'} (jit_compile)"
-    )
-    return {"jit_compile": True} if xla else {}
