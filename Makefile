@@ -6,14 +6,22 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install book test lint format outputs release clean
+.PHONY: install book test test-accelerate lint format outputs release lock clean
 
 install: $(INSTALLED)
 
-$(INSTALLED): requirements.txt
+$(INSTALLED): requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $@
+
+# Pin every transitive package of requirements.txt: install it into an empty venv and freeze that.
+lock:
+	rm -rf _build/lock-venv
+	$(PYTHON) -m venv _build/lock-venv
+	_build/lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	{ echo "# Every package requirements.txt needs, pinned: made by 'make lock' (Python 3.11, Linux x86-64)."; \
+	  _build/lock-venv/bin/python -m pip freeze --all --exclude pip --exclude setuptools --exclude wheel; } > requirements.lock
 
 book: $(INSTALLED)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --quiet
@@ -21,6 +29,10 @@ book: $(INSTALLED)
 test: $(INSTALLED) lint
 	$(BIN)/python -m pytest tests
 	RESNET_BOOK_PROFILE=quick $(BIN)/python -m pytest --nbval --nbval-current-env --durations=0 book
+
+# The GPU code path (mixed precision + XLA) forced on this CPU: every chapter's quick profile under nbval.
+test-accelerate: $(INSTALLED)
+	RESNET_BOOK_ACCELERATE=on RESNET_BOOK_PROFILE=quick $(BIN)/python -m pytest --nbval --nbval-current-env --durations=0 book
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -100,8 +100,16 @@ def test_unknown_shortcut_option():
 
 
 def test_option_a_cannot_shrink_channels():
-    with pytest.raises(ValueError, match="cannot shrink 8 channels to 4"):
-        blocks.ZeroPadShortcut(4, 1)(np.zeros((1, 2, 2, 8), np.float32))
+    with pytest.raises(ValueError, match="pad: option A cannot shrink 8 channels to 4; use a projection shortcut"):
+        blocks.ZeroPadShortcut(4, 1, name="pad")(np.zeros((1, 2, 2, 8), np.float32))
+
+
+def test_a_block_that_would_shrink_channels_under_option_a_fails_when_built():
+    # The error comes while the model is defined, naming the block's layer, not at the first training step.
+    with pytest.raises(ValueError, match="unit_0_pad: option A cannot shrink 16 channels to 8; use a projection"):
+        blocks.basic_block(keras.Input((8, 8, 16)), 8, 1, "A", name="unit")
+    inputs = keras.Input((8, 8, 16))
+    assert blocks.basic_block(inputs, 8, 1, "B", name="unit").shape == (None, 8, 8, 8)  # a projection can
 
 
 def post_shortcut(model, w, x, filters, strides):
@@ -223,3 +231,50 @@ def test_batch_norm_momentum_is_the_books_except_in_e2():
     assert {layer.momentum for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)} == {0.9}
     e2 = models.e2_fashion_resnet()
     assert {layer.momentum for layer in e2.layers if isinstance(layer, keras.layers.BatchNormalization)} == {0.99}
+
+
+@pytest.fixture
+def mixed_precision():
+    """Keras' global policy ``mixed_float16`` for one test (what an accelerated lib.setup sets)."""
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+def test_option_a_and_bias_compute_in_float16(mixed_precision):
+    x = fixed_input((2, 5, 5, 4))
+    padded = blocks.ZeroPadShortcut(8, 2)(x)
+    assert padded.dtype == "float16"
+    np.testing.assert_array_equal(np.asarray(padded), option_a(x.astype(np.float16), 8, 2))
+    bias = blocks.Bias(keras.initializers.Constant(0.1))
+    shifted = bias(x)
+    assert shifted.dtype == "float16" and bias.bias.dtype == "float32"
+    np.testing.assert_allclose(np.asarray(shifted, np.float32), x + 0.1, atol=4e-3)
+
+
+@pytest.mark.parametrize(
+    "block, filters, option",
+    [
+        (blocks.basic_block, 8, "A"),
+        (blocks.bottleneck_block, 2, "B"),
+        (blocks.preact_basic_block, 8, "A"),
+        (blocks.preact_bottleneck_block, 2, "C"),
+    ],
+    ids=lambda value: getattr(value, "__name__", str(value)),
+)
+def test_blocks_in_float16_follow_float32(mixed_precision, block, filters, option):
+    def build():
+        inputs = keras.Input((8, 8, 4))
+        return keras.Model(inputs, block(inputs, filters, 2, option, name="b"))
+
+    keras.mixed_precision.set_global_policy("float32")
+    reference = build()
+    randomise_batch_norms(reference)
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    mixed = build()
+    mixed.set_weights(reference.get_weights())
+    assert {layer.compute_dtype for layer in mixed.layers[1:]} == {"float16"}
+    x = fixed_input((2, 8, 8, 4))
+    expected, got = np.asarray(reference(x, training=False)), mixed(x, training=False)
+    assert got.dtype == "float16"
+    np.testing.assert_allclose(np.asarray(got, np.float32), expected, atol=1e-2 * np.abs(expected).max())

@@ -8,9 +8,24 @@ import numpy as np
 import pytest
 from conftest import BOOK
 from reference import average_pool, batch_norm, conv2d_same, max_pool, max_pool_same, relu, softmax
-from test_blocks import fixed_input, randomise_batch_norms
 
 from lib import blocks, models
+
+
+def fixed_input(shape, seed=0):
+    return np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+
+
+def randomise_batch_norms(model, seed=1):
+    """Give every BN layer non-trivial statistics so the references test them."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            c = layer.gamma.shape[0]
+            layer.set_weights(
+                [rng.uniform(0.5, 1.5, c), rng.normal(0, 0.1, c), rng.normal(0, 0.1, c), rng.uniform(0.5, 2.0, c)]
+            )
+
 
 PAPER_PARAMETERS = {20: 0.27e6, 32: 0.46e6, 44: 0.66e6, 56: 0.85e6, 110: 1.7e6}
 
@@ -46,10 +61,57 @@ def test_projection_options_add_parameters():
     assert a < b < c
 
 
-@pytest.mark.parametrize("depth", [19, 2, 0, 20.0, "20"])
+@pytest.mark.parametrize("depth", [19, 2, 0, 20.0, "20", True])
 def test_invalid_depth_is_a_clear_error(depth):
     with pytest.raises(ValueError, match="depth must be 6n \\+ 2"):
         models.cifar_resnet(depth)
+
+
+@pytest.mark.parametrize("shape", [(32, 32), (32, 32, 3, 1), 32, (32.0, 32, 3), (0, 32, 3), (32, 32, 0), None])
+def test_cifar_input_shape_is_checked_first(shape):
+    with pytest.raises(ValueError, match=r"input_shape must be \(height, width, channels\), e.g. \(32, 32, 3\)"):
+        models.cifar_resnet(20, input_shape=shape)
+
+
+def test_cifar_input_shape_may_leave_sizes_open():
+    assert models.cifar_resnet(8, input_shape=[None, None, 3]).output_shape == (None, 10)
+
+
+@pytest.mark.parametrize("classes", [1, 0, 2.5, "10"])
+def test_classes_must_be_two_or_more(classes):
+    for build in (
+        lambda: models.cifar_resnet(8, classes=classes),
+        lambda: models.drsn((64, 1), classes),
+        lambda: models.resnet50((32, 32, 3), classes=classes),
+    ):
+        with pytest.raises(ValueError, match=rf"classes must be a whole number >= 2, not {classes!r}"):
+            build()
+
+
+def test_unknown_shortcut_names_the_argument():
+    with pytest.raises(ValueError, match="shortcut must be one of A, B, C, not 'D'"):
+        models.cifar_resnet(8, shortcut="D")
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"input_shape": (64,)}, r"input_shape must be \(length, channels\) or \(height, width, channels\)"),
+        ({"input_shape": (8, 8, 8, 1)}, r"input_shape must be \(length, channels\)"),
+        ({"stage_filters": ()}, "stage_filters must be a sequence of whole numbers"),
+        ({"stage_filters": 8}, "stage_filters must be a sequence of whole numbers"),
+        ({"stage_filters": (4, 0)}, "each entry of stage_filters must be a whole number >= 1, not 0"),
+        ({"units_per_stage": 0}, "units_per_stage must be a whole number >= 1, not 0"),
+        ({"first_strides": 0}, "first_strides must be a whole number >= 1, not 0"),
+        ({"stem_strides": 1.5}, "stem_strides must be a whole number >= 1, not 1.5"),
+        ({"stem_filters": -4}, "stem_filters must be a whole number >= 1, not -4"),
+        ({"reduction": 8}, "reduction=8 leaves no units in the threshold net of a stage of 4 channels"),
+    ],
+)
+def test_drsn_inputs_are_checked_with_the_argument_named(options, message):
+    arguments = {"input_shape": (64, 1), "classes": 4, **options}
+    with pytest.raises(ValueError, match=message):
+        models.drsn(**arguments)
 
 
 def test_output_shape_and_probabilities():
@@ -144,6 +206,14 @@ def test_e2_matches_numpy():
     np.testing.assert_allclose(got_predictions, predictions, atol=1e-4)
 
 
+def run_quietly(script, accelerate):
+    """Run ``script`` in a fresh Python with ``RESNET_BOOK_ACCELERATE=accelerate``; its last line, read as JSON."""
+    env = {**os.environ, "RESNET_BOOK_PROFILE": "quick", "RESNET_BOOK_ACCELERATE": accelerate, "PYTHONPATH": str(BOOK)}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-4000:]
+    return json.loads(out.stdout.splitlines()[-1])
+
+
 TRAIN_TWICE = """
 import json, sys
 import lib, numpy as np, keras
@@ -159,12 +229,7 @@ print(json.dumps([float(v).hex() for v in table["loss"]]))
 
 
 def test_two_fresh_processes_train_to_identical_losses():
-    def losses():
-        env = {**os.environ, "RESNET_BOOK_PROFILE": "quick", "PYTHONPATH": str(BOOK)}
-        out = subprocess.run([sys.executable, "-c", TRAIN_TWICE], capture_output=True, text=True, env=env, check=True)
-        return json.loads(out.stdout.splitlines()[-1])
-
-    first, second = losses(), losses()
+    first, second = run_quietly(TRAIN_TWICE, "off"), run_quietly(TRAIN_TWICE, "off")
     assert first == second
     assert len(set(first)) == 3
 
@@ -214,20 +279,6 @@ def test_drsns_add_parameters_and_e0_e3_resnets_are_the_same_net():
     assert e0_drsn.get_layer("stage1_block1_threshold_1_dense").units == 2
     assert e3_drsn.get_layer("stage1_block1_threshold_1_dense").units == 8
     assert e3_drsn.get_layer("stage1_block1_threshold_2_dense").units == 8
-
-
-def test_e0_drsn_matches_numpy():
-    from test_shrinkage import randomise_threshold_dense, shrinkage_reference
-
-    model = models.e0_drsn()
-    randomise_batch_norms(model)
-    randomise_threshold_dense(model)
-    w = {layer.name: layer.get_weights() for layer in model.layers}
-    x = fixed_input((2, 28, 28, 1))
-    y = shrinkage_reference(w, conv2d_same(x, w["stem_conv"][0]), 8, 2, "channel", name="stage1_block1")
-    y = relu(batch_norm(y, *w["post_bn"])).mean(axis=(1, 2))
-    expected = softmax(y @ w["predictions"][0] + w["predictions"][1])
-    np.testing.assert_allclose(np.asarray(model(x, training=False)), expected, atol=1e-5)
 
 
 TABLE_II = {None: ("resnet", 8_644), "shared": ("drsn_cs", 10_672), "channel": ("drsn_cw", 12_004)}
@@ -290,3 +341,125 @@ def test_fashion_resnet_matches_numpy():
             y = relu(y + conv_bn(f"{b}_2", conv_bn(f"{b}_1", y), activate=False))
     predictions = softmax(y.max(axis=(1, 2)) @ w["predictions"][0] + w["predictions"][1])
     np.testing.assert_allclose(model.predict(x, verbose=0), predictions, atol=1e-4)
+
+
+# Every network of lib.models under RESNET_BOOK_ACCELERATE=on, on this CPU: mixed precision and XLA,
+# two training steps through lib.train.fit; then every layer's output on four examples.
+ACCELERATED = """
+import json
+import keras, numpy as np
+import lib
+from lib import models
+run = lib.setup(seed=0)
+NETS = {  # name: (build, logits, train)
+    "resnet8": (lambda: models.cifar_resnet(8, input_shape=(16, 16, 1)), False, True),
+    "preact_resnet8": (lambda: models.cifar_resnet(8, "B", input_shape=(16, 16, 1), preactivation=True), False, True),
+    "resnet50": (lambda: models.resnet50((32, 32, 3), classes=10), False, False),
+    "e1_mnist_bottleneck": (models.e1_mnist_bottleneck, True, True),
+    "e2_fashion_resnet": (models.e2_fashion_resnet, False, True),
+    "fashion_resnet16": (models.fashion_resnet, False, True),
+    "drsn_cs": (lambda: models.drsn((64, 1), 4, (4, 8), 1, "shared"), False, True),
+    "e0_resnet": (models.e0_resnet, False, True),
+    "e0_drsn": (models.e0_drsn, False, True),
+    "e3_resnet": (models.e3_resnet, False, True),
+    "e3_drsn": (models.e3_drsn, False, True),
+}
+report = {"run": [run.accelerated, run.compile_options]}
+for name, (build, logits, train) in NETS.items():
+    keras.utils.set_random_seed(0)
+    model = build()
+    rng = np.random.default_rng(0)
+    x = rng.random((16, *model.input_shape[1:]), dtype=np.float32)
+    y = rng.integers(0, model.output_shape[-1], len(x))
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=logits))
+    entry = report[name] = {}
+    if train:
+        table = lib.train.fit(model, x, y, epochs=1, batch_size=8)
+        entry.update(loss=float(table["loss"].iloc[-1]), xla=table.attrs["xla"], policy=table.attrs["dtype_policy"])
+    outputs = keras.Model(model.input, [layer.output for layer in model.layers[1:]])(x[:4], training=False)
+    entry.update(
+        name=model.name,
+        loss_scaling=isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer),
+        variables=sorted({weight.dtype for weight in model.weights}),
+        compute=sorted({layer.compute_dtype for layer in model.layers[1:-1]}),
+        last=[model.layers[-1].name, model.layers[-1].compute_dtype],
+        computed=sorted({str(np.asarray(y).dtype) for y in outputs[:-1]}),
+        output=str(np.asarray(outputs[-1]).dtype),
+        finite=bool(all(np.isfinite(np.asarray(y, np.float32)).all() for y in outputs)),
+        sums=np.asarray(outputs[-1]).sum(axis=1).tolist(),
+    )
+print(json.dumps(report))
+"""
+LOGITS = {"e1_mnist_bottleneck"}
+UNTRAINED = {"resnet50"}  # float16 without XLA is emulated on a CPU: 2 steps take ~35 s (XLA: ~70 s to compile)
+NO_XLA = {"fashion_resnet16"}  # its RandomTranslation layer has no XLA kernel: Keras keeps XLA off
+
+
+@pytest.fixture(scope="module")
+def accelerated():
+    return run_quietly(ACCELERATED, "on")
+
+
+def test_the_forced_run_is_accelerated(accelerated):
+    assert accelerated["run"] == [True, {"jit_compile": True}]
+
+
+NETS = [
+    "resnet8",
+    "preact_resnet8",
+    "resnet50",
+    "e1_mnist_bottleneck",
+    "e2_fashion_resnet",
+    "fashion_resnet16",
+    "drsn_cs",
+    "e0_resnet",
+    "e0_drsn",
+    "e3_resnet",
+    "e3_drsn",
+]
+
+
+# fashion_resnet's head is still float16: chapter 2 shows its source, and the float32 head waits
+# for that chapter's next full run (its stored output must come from a run).
+FLOAT16_HEAD = {"fashion_resnet16"}
+
+
+@pytest.mark.parametrize("name", NETS)
+def test_every_net_trains_in_float16_with_xla_and_answers_in_float32(accelerated, name):
+    entry = accelerated[name]
+    assert entry["variables"] == ["float32"] and entry["compute"] == ["float16"]
+    assert entry["computed"] == ["float16"] and entry["finite"]
+    head = "float16" if name in FLOAT16_HEAD else "float32"
+    assert entry["last"][1] == head and entry["output"] == head
+    assert entry["loss_scaling"], "compile wraps the optimizer in loss scaling under mixed_float16"
+    if name not in LOGITS:
+        assert entry["last"][0] == "predictions"
+        np.testing.assert_allclose(entry["sums"], 1.0, rtol=1e-5 if name not in FLOAT16_HEAD else 2e-3)
+    if name not in UNTRAINED:
+        assert np.isfinite(entry["loss"]) and entry["policy"] == "mixed_float16"
+        assert entry["xla"] is (name not in NO_XLA)
+
+
+TRAIN_TWICE_ACCELERATED = """
+import hashlib, json
+import lib, numpy as np, keras
+lib.setup(seed=7)
+digests = []
+nets = ((lambda: lib.models.cifar_resnet(8, input_shape=(16, 16, 1)), (16, 16, 1)), (lib.models.e0_drsn, (28, 28, 1)))
+for build, shape in nets:
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, *shape), dtype=np.float32), rng.integers(0, 10, 64)
+    keras.utils.set_random_seed(7)
+    model = build()
+    model.compile(keras.optimizers.SGD(0.1, momentum=0.9), loss="sparse_categorical_crossentropy")
+    table = lib.train.fit(model, x, y, epochs=2, batch_size=16, seed=7)
+    assert table.attrs["xla"]
+    digests.append(hashlib.sha256(b"".join(w.tobytes() for w in model.get_weights())).hexdigest())
+print(json.dumps(digests))
+"""
+
+
+def test_two_fresh_accelerated_processes_train_to_identical_weights():
+    # XLA rules out TensorFlow's op determinism (lib.setup leaves it off), yet on a CPU training still repeats.
+    first, second = run_quietly(TRAIN_TWICE_ACCELERATED, "on"), run_quietly(TRAIN_TWICE_ACCELERATED, "on")
+    assert first == second and len(set(first)) == 2

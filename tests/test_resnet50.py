@@ -3,11 +3,21 @@
 import keras
 import numpy as np
 import pytest
-from test_blocks import randomise_batch_norms
 
 from lib import blocks, models
 
 SMALL = (64, 64, 3)
+
+
+def randomise_batch_norms(model, seed=1):
+    """Give every BN layer non-trivial statistics so that the comparison tests them."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            c = layer.gamma.shape[0]
+            layer.set_weights(
+                [rng.uniform(0.5, 1.5, c), rng.normal(0, 0.1, c), rng.normal(0, 0.1, c), rng.uniform(0.5, 2.0, c)]
+            )
 
 
 def weighted_names(model):
@@ -93,10 +103,30 @@ def test_copied_weights_give_identical_outputs(pair):
     assert np.abs(wrong_features - expected_features).max() > 1e-4 * scale
 
 
-@pytest.mark.parametrize("shape", [(31, 64, 3), (64, 16, 3), (28, 28), (8, 8, 3)])
-def test_small_inputs_are_a_clear_error(shape):
-    with pytest.raises(ValueError, match="at least 32x32"):
+BAD_SHAPES = [
+    (31, 64, 3),
+    (64, 16, 3),
+    (28, 28),
+    (8, 8, 3),
+    (64,),
+    224,
+    None,
+    (64, 64, 3, 1),
+    (64.0, 64, 3),
+    (64, 64, 0),
+]
+
+
+@pytest.mark.parametrize("shape", BAD_SHAPES)
+def test_input_shape_is_checked_before_it_is_read(shape):
+    expected = r"input_shape must be \(height, width, channels\) with images of at least 32x32"
+    with pytest.raises(ValueError, match=expected):
         models.resnet50(shape)
+
+
+def test_open_sizes_are_allowed():
+    model = models.resnet50((None, None, 3), include_top=False, pooling="avg")
+    assert model.output_shape == (None, 2048)
 
 
 def test_unknown_options_are_errors():

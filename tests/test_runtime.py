@@ -1,4 +1,10 @@
+import os
+import random
+
+import keras
+import numpy as np
 import pytest
+import tensorflow as tf
 
 import lib
 from lib import runtime
@@ -23,12 +29,83 @@ def test_unknown_profile_names_the_valid_ones(monkeypatch):
 
 def test_setup_prints_one_line_and_picks(monkeypatch, capsys):
     monkeypatch.setenv("RESNET_BOOK_PROFILE", "quick")
+    monkeypatch.setenv("RESNET_BOOK_ACCELERATE", "off")
     run = lib.setup(seed=3)
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("profile quick | seed 3 |")
-    assert "TensorFlow" in lines[0] and "Keras" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith(f"profile quick | seed 3 | {runtime.device_name()} | float32 |")
+    assert lines[0].endswith(f"| TensorFlow {tf.__version__}, Keras {keras.__version__}")
     assert run.profile == "quick" and run.pick(quick=1, full=2) == 1
     assert runtime.Run("full", 0).pick(quick=1, full=2) == 2
+
+
+def test_default_mode_is_auto(monkeypatch):
+    monkeypatch.delenv("RESNET_BOOK_ACCELERATE", raising=False)
+    assert runtime.read_accelerate() == "auto"
+
+
+@pytest.mark.parametrize("mode", ["auto", "on", "off", " ON ", "Off", ""])
+def test_known_modes_in_any_case(monkeypatch, mode):
+    monkeypatch.setenv("RESNET_BOOK_ACCELERATE", mode)
+    assert runtime.read_accelerate() == (mode.strip().lower() or "auto")
+
+
+def test_unknown_mode_names_the_valid_ones(monkeypatch):
+    monkeypatch.setenv("RESNET_BOOK_ACCELERATE", "gpu")
+    with pytest.raises(runtime.UnknownAccelerate, match=r"'gpu' is not a mode; use one of auto, on, off"):
+        lib.setup()
+
+
+@pytest.mark.parametrize(
+    "mode, gpus, expected",
+    [("auto", [], False), ("auto", ["GPU:0"], True), ("on", [], True), ("off", ["GPU:0"], False)],
+)
+def test_auto_accelerates_exactly_when_a_gpu_is_seen(monkeypatch, mode, gpus, expected):
+    monkeypatch.setenv("RESNET_BOOK_ACCELERATE", mode)
+    monkeypatch.setattr(runtime, "gpus", lambda: gpus)
+    assert runtime.accelerated() is expected
+
+
+def test_this_machine_has_no_gpu_so_auto_keeps_float32(monkeypatch, capsys):
+    monkeypatch.delenv("RESNET_BOOK_ACCELERATE", raising=False)
+    assert not runtime.gpus() and runtime.device_name() == f"CPU ({os.cpu_count()} cores)"
+    run = lib.setup()
+    assert not run.accelerated and run.compile_options == {} and run.precision == "float32"
+    assert keras.mixed_precision.global_policy().name == "float32"
+    assert "| float32 |" in capsys.readouterr().out
+
+
+def test_setup_on_sets_mixed_precision_and_a_second_setup_off_undoes_it(monkeypatch, capsys):
+    monkeypatch.setenv("RESNET_BOOK_ACCELERATE", "on")
+    try:
+        run = lib.setup()
+        assert run.accelerated and run.compile_options == {"jit_compile": True}
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"
+        assert "| mixed precision + XLA |" in capsys.readouterr().out
+        dense = keras.layers.Dense(2)
+        dense.build((None, 3))
+        assert (dense.compute_dtype, dense.kernel.dtype) == ("float16", "float32")
+    finally:
+        monkeypatch.setenv("RESNET_BOOK_ACCELERATE", "off")
+        run = lib.setup()
+    assert not run.accelerated and keras.mixed_precision.global_policy().name == "float32"
+    assert "| float32 |" in capsys.readouterr().out
+
+
+def test_the_device_line_reads_the_gpus_once(monkeypatch):
+    assert lib.train.gpus is runtime.gpus  # one reading of the devices, for the line and for strategy()
+    monkeypatch.setattr(runtime, "gpus", lambda: ["GPU:0", "GPU:1"])
+    monkeypatch.setattr(tf.config.experimental, "get_device_details", lambda gpu: {"device_name": "NVIDIA H100"})
+    assert runtime.device_name() == "2 x NVIDIA H100"
+    monkeypatch.setattr(runtime, "gpus", lambda: ["GPU:0"])
+    assert runtime.device_name() == "NVIDIA H100"
+
+
+def test_seed_everything_seeds_python_and_numpy():
+    def draws():
+        runtime.seed_everything(5)
+        return random.random(), np.random.rand(), float(keras.random.uniform(()))
+
+    assert draws() == draws()
 
 
 def test_expect_prints_or_raises(capsys):

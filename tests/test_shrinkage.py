@@ -4,10 +4,32 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from reference import batch_norm, conv1d_same, conv2d_same, option_a, relu, sigmoid, soft_threshold
-from test_blocks import fixed_input, randomise_batch_norms
+from reference import batch_norm, conv1d_same, conv2d_same, option_a, relu, sigmoid, soft_threshold, softmax
 
 from lib import blocks, models
+
+
+def fixed_input(shape, seed=0):
+    return np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+
+
+def randomise_batch_norms(model, seed=1):
+    """Give every BN layer non-trivial statistics so the references test them."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            c = layer.gamma.shape[0]
+            layer.set_weights(
+                [rng.uniform(0.5, 1.5, c), rng.normal(0, 0.1, c), rng.normal(0, 0.1, c), rng.uniform(0.5, 2.0, c)]
+            )
+
+
+@pytest.fixture
+def mixed_precision():
+    """Keras' global policy ``mixed_float16`` for one test (what an accelerated lib.setup sets)."""
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    yield
+    keras.mixed_precision.set_global_policy("float32")
 
 
 def test_soft_threshold_by_hand():
@@ -187,3 +209,87 @@ def test_shrinkage_nets_survive_save_and_load(build, tmp_path):
     assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in model.layers]
     assert any(isinstance(layer, blocks.SoftThreshold) for layer in loaded.layers)
     np.testing.assert_array_equal(np.asarray(loaded(x, training=False)), np.asarray(model(x, training=False)))
+
+
+def test_e0_drsn_matches_numpy():
+    model = models.e0_drsn()
+    randomise_batch_norms(model)
+    randomise_threshold_dense(model)
+    w = {layer.name: layer.get_weights() for layer in model.layers}
+    x = fixed_input((2, 28, 28, 1))
+    y = shrinkage_reference(w, conv2d_same(x, w["stem_conv"][0]), 8, 2, "channel", name="stage1_block1")
+    y = relu(batch_norm(y, *w["post_bn"])).mean(axis=(1, 2))
+    expected = softmax(y @ w["predictions"][0] + w["predictions"][1])
+    np.testing.assert_allclose(np.asarray(model(x, training=False)), expected, atol=1e-5)
+
+
+def float32_twin(build, shape, seed=0):
+    """The net ``build`` makes, built under the float32 policy and under mixed_float16, with the same weights."""
+    keras.mixed_precision.set_global_policy("float32")
+    keras.utils.set_random_seed(seed)
+    reference = build(shape)
+    randomise_batch_norms(reference)
+    randomise_threshold_dense(reference)
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    mixed = build(shape)
+    mixed.set_weights(reference.get_weights())
+    return reference, mixed
+
+
+def unit(shape, thresholds):
+    inputs = keras.Input(shape)
+    return keras.Model(inputs, blocks.shrinkage_block(inputs, 8, 2, thresholds, name="b"))
+
+
+@pytest.mark.parametrize("thresholds", blocks.THRESHOLDS)
+@pytest.mark.parametrize("shape", [(8, 8, 4), (2048, 4)], ids=["2d", "1d long"])
+def test_shrinkage_unit_in_float16_follows_float32(mixed_precision, thresholds, shape):
+    reference, mixed = float32_twin(lambda s: unit(s, thresholds), shape)
+    assert {layer.compute_dtype for layer in mixed.layers[1:]} == {"float16"}
+    assert {weight.dtype for weight in mixed.weights} == {"float32"}
+    x = 3 * fixed_input((2, *shape))
+    expected = np.asarray(reference(x, training=False))
+    got = mixed(x, training=False)
+    assert got.dtype == "float16"
+    got = np.asarray(got, np.float32)
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, expected, atol=2e-2 * np.abs(expected).max())
+    shrunk = np.asarray(keras.Model(mixed.input, mixed.get_layer("b_shrink").output)(x, training=False), np.float32)
+    assert 0.05 < np.mean(shrunk == 0) < 0.95
+
+
+def test_mean_absolute_in_float16_does_not_overflow_over_long_signals(mixed_precision):
+    # 4,096 values of 30 sum to 122,880, past float16's largest number (65,504): the mean must not pass through it.
+    layer = blocks.MeanAbsolute(per_channel=False)
+    x = np.full((2, 4096, 3), -30.0, np.float32)
+    y = layer(x)
+    assert y.dtype == "float16" and y.shape == (2, 1, 1)
+    np.testing.assert_array_equal(np.asarray(y, np.float32), 30.0)
+    np.testing.assert_array_equal(np.asarray(blocks.MeanAbsolute()(np.full((1, 64, 64, 2), 60_000.0)), np.float32), 6e4)
+
+
+def test_soft_threshold_layer_in_float16(mixed_precision):
+    x = np.array([[-3.0, -1.0, -0.5, 0.0, 0.5, 1.5, 3.0]], np.float32)
+    y = blocks.SoftThreshold()([x, np.ones((1, 1), np.float32)])
+    assert y.dtype == "float16"
+    np.testing.assert_array_equal(np.asarray(y, np.float32), [[-2, 0, 0, 0, 0, 0.5, 2]])
+
+
+def threshold_net(shape, thresholds):
+    inputs = keras.Input(shape)
+    return keras.Model(inputs, blocks.threshold_network(inputs, thresholds, name="t"))
+
+
+@pytest.mark.parametrize("thresholds", blocks.THRESHOLDS)
+def test_thresholds_in_float16_follow_float32_within_the_mean_absolute_value(mixed_precision, thresholds):
+    reference, mixed = float32_twin(lambda shape: threshold_net(shape, thresholds), (1024, 4))
+    x = 100 * fixed_input((3, 1024, 4))  # mean |x| about 80 a channel: sums over 1,024 values pass 65,504
+    # In training mode BN rescales the hidden layer, so alpha stays inside (0, 1) rather than saturating.
+    expected, tau = np.asarray(reference(x, training=True)), mixed(x, training=True)
+    assert tau.dtype == "float16"
+    tau = np.asarray(tau, np.float32)
+    axes = (1,) if thresholds == "channel" else (1, 2)
+    mean_abs = np.abs(x).mean(axis=axes, keepdims=True)
+    assert np.isfinite(tau).all() and np.all(tau >= 0) and np.all(tau <= mean_abs * (1 + 2e-3))
+    assert tau.max() > 0.1 * mean_abs.max()
+    np.testing.assert_allclose(tau, expected, atol=5e-3 * mean_abs.max())

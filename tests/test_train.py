@@ -1,9 +1,14 @@
+import json
+import os
 import pathlib
+import subprocess
+import sys
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import BOOK
 
 from lib import models, train
 
@@ -26,24 +31,87 @@ def test_fit_returns_a_tidy_table():
     assert list(table["epoch"]) == [1, 2]
     assert {"loss", "accuracy", "error", "val_error", "seconds", "images_per_second"} <= set(table.columns)
     np.testing.assert_allclose(table["error"], 1 - table["accuracy"])
-    assert (table["images_per_second"] > 0).all() and table.attrs["model"] == "resnet8"
+    np.testing.assert_allclose(table["images_per_second"] * table["seconds"], len(x))
+    assert table.attrs == {"model": "resnet8", "xla": False, "dtype_policy": "float32"}
 
 
-def test_tensorboard_logs_and_best_checkpoint(tmp_path):
+def batched(x, y, batch_size, drop_remainder=False):
+    return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size, drop_remainder=drop_remainder)
+
+
+def test_a_dataset_of_full_batches_counts_images_not_batches():
     x, y = tiny_problem()
-    train.fit(
-        compiled(),
+    table = train.fit(compiled(), batched(x[:30], y[:30], 8, drop_remainder=True), epochs=1)
+    np.testing.assert_allclose(table["images_per_second"] * table["seconds"], 24)  # 3 full batches of 8
+
+
+def test_a_dataset_with_a_short_last_batch_needs_images_per_epoch():
+    x, y = tiny_problem()
+    with pytest.raises(ValueError, match=r"pass images_per_epoch=<examples in one epoch>"):
+        train.fit(compiled(), batched(x[:30], y[:30], 8), epochs=1)
+    table = train.fit(compiled(), batched(x[:30], y[:30], 8), epochs=1, images_per_epoch=30)
+    np.testing.assert_allclose(table["images_per_second"] * table["seconds"], 30)
+
+
+def test_a_dataset_takes_no_labels_or_batch_size_and_arrays_no_images_per_epoch():
+    x, y = tiny_problem()
+    with pytest.raises(ValueError, match="pass neither y nor batch_size"):
+        train.fit(compiled(), batched(x, y, 8), y, epochs=1, images_per_epoch=32)
+    with pytest.raises(ValueError, match="pass neither y nor batch_size"):
+        train.fit(compiled(), batched(x, y, 8), epochs=1, batch_size=8, images_per_epoch=32)
+    with pytest.raises(ValueError, match="images_per_epoch is for a tf.data.Dataset"):
+        train.fit(compiled(), x, y, epochs=1, images_per_epoch=32)
+    with pytest.raises(TypeError, match="fit trains on arrays"):
+        train.fit(compiled(), (batch for batch in [(x, y)]), epochs=1)
+
+
+@pytest.mark.parametrize("argument", ["epochs", "batch_size"])
+@pytest.mark.parametrize("value", [0, -2, 1.5, 2.0, "2", True, None])
+def test_epochs_and_batch_size_must_be_positive_whole_numbers(argument, value):
+    x, y = tiny_problem()
+    options = {"epochs": 1, "batch_size": 8, argument: value}
+    if argument == "batch_size" and value is None:
+        return  # None asks for the default batch of 128
+    with pytest.raises(ValueError, match=rf"{argument} must be a whole number >= 1, not {value!r}"):
+        train.fit(compiled(), x, y, **options)
+
+
+class WeightsEachEpoch(keras.callbacks.Callback):
+    """The model's weights at the end of every epoch (after validation, when ModelCheckpoint saves)."""
+
+    def on_train_begin(self, logs=None):
+        self.weights = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights.append(self.model.get_weights())
+
+
+def test_tensorboard_logs_and_the_best_epoch_is_the_one_kept(tmp_path):
+    x, y = tiny_problem()
+    # Validation labels shifted by one: once the net fits y, its val_loss grows, so the
+    # best epoch (here the 4th of 6, saved over the 1st and 3rd) is not the last.
+    keras.utils.set_random_seed(0)
+    model = models.cifar_resnet(8, input_shape=(16, 16, 1))
+    model.compile(keras.optimizers.SGD(0.1, momentum=0.9), loss="sparse_categorical_crossentropy")
+    seen = WeightsEachEpoch()
+    table = train.fit(
+        model,
         x,
         y,
-        epochs=2,
+        epochs=6,
         batch_size=16,
-        validation_data=(x, y),
+        validation_data=(x, (y + 1) % 10),
         log_dir=tmp_path / "logs",
         best_checkpoint=tmp_path / "best.keras",
+        callbacks=[seen],
     )
     assert list((tmp_path / "logs").rglob("events.out.tfevents.*"))
-    restored = keras.saving.load_model(tmp_path / "best.keras")
-    assert restored.count_params() == compiled().count_params()
+    best = int(table["val_loss"].idxmin())
+    assert best < len(table) - 1, "the test needs a best epoch before the last"
+    saved = keras.saving.load_model(tmp_path / "best.keras").get_weights()
+    for got, kept in zip(saved, seen.weights[best], strict=True):
+        np.testing.assert_array_equal(got, kept)
+    assert any(not np.array_equal(got, last) for got, last in zip(saved, seen.weights[-1]))
 
 
 def test_best_checkpoint_needs_validation_data(tmp_path):
@@ -52,11 +120,27 @@ def test_best_checkpoint_needs_validation_data(tmp_path):
         train.fit(compiled(), x, y, epochs=1, best_checkpoint=tmp_path / "best.keras")
 
 
-def test_error_rate():
-    x, y = tiny_problem()
-    model = compiled()
-    predicted = model.predict(x, verbose=0).argmax(axis=1)
-    assert train.error_rate(model, x, y) == pytest.approx(np.mean(predicted != y))
+def argmax_model():
+    """Predicts the class of the largest input: a softmax over the inputs themselves, no weights."""
+    inputs = keras.Input((3,))
+    return keras.Model(inputs, keras.layers.Softmax()(inputs))
+
+
+# Five examples whose predicted classes are 0, 1, 2, 2, 0; the labels get examples 2 and 4 wrong.
+SCORES = np.array([[5, 1, 0], [0, 3, 1], [1, 0, 2], [0, 1, 9], [4, 2, 3]], np.float32)
+LABELS = np.array([0, 1, 1, 2, 2])
+
+
+@pytest.mark.parametrize("labels", [LABELS, LABELS[:, None], LABELS.tolist()], ids=["(n,)", "(n, 1)", "list"])
+def test_error_rate_against_a_hand_count(labels):
+    assert train.error_rate(argmax_model(), SCORES, labels) == pytest.approx(2 / 5)
+    assert train.error_rate(argmax_model(), SCORES, labels, batch_size=2) == pytest.approx(2 / 5)
+
+
+@pytest.mark.parametrize("labels", [np.eye(3)[LABELS], LABELS[:4], LABELS[None, :]], ids=["one-hot", "short", "row"])
+def test_error_rate_refuses_labels_of_another_shape(labels):
+    with pytest.raises(ValueError, match=r"one integer label per example, shape \(5,\) or \(5, 1\)"):
+        train.error_rate(argmax_model(), SCORES, labels)
 
 
 def test_strategy_on_one_device_changes_nothing():
@@ -77,25 +161,42 @@ def test_strategy_mirrors_over_two_or_more_gpus(monkeypatch):
     assert not isinstance(train.strategy(), tf.distribute.MirroredStrategy)
 
 
-def test_accelerate_on_cpu_changes_nothing_and_says_so(capsys):
-    assert not train.gpus()
-    assert train.accelerate() == {}
-    assert keras.mixed_precision.global_policy().name == "float32"
-    assert "no GPU visible" in capsys.readouterr().out
+def test_with_op_determinism_on_keras_refuses_xla(monkeypatch):
+    # lib.setup turns op determinism on unless the run is accelerated; Keras then keeps XLA off.
+    x, y = tiny_problem()
+    tf.config.experimental.enable_op_determinism()
+    with pytest.raises(ValueError, match="Keras cannot compile resnet8 with XLA"):
+        train.fit(compiled(), x, y, epochs=1, jit_compile=True)
+    monkeypatch.setenv("RESNET_BOOK_ACCELERATE", "on")  # asked for by the run, not by the call: XLA is skipped
+    assert train.fit(compiled(), x, y, epochs=1, batch_size=16).attrs["xla"] is False
 
 
-def test_accelerate_on_a_gpu_sets_mixed_precision_and_xla(monkeypatch, capsys):
-    monkeypatch.setattr(train, "gpus", lambda: ["GPU:0"])
-    try:
-        assert train.accelerate() == {"jit_compile": True}
-        assert keras.mixed_precision.global_policy().name == "mixed_float16"
-        assert "mixed_float16" in capsys.readouterr().out
-        model = models.resnet50((32, 32, 3), classes=10)
-        assert model.get_layer("conv1_conv").compute_dtype == "float16"
-        assert model.get_layer("predictions").compute_dtype == "float32"
-        assert train.accelerate(mixed_precision=False, xla=False) == {}
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
+ACCELERATED_FIT = """
+import json
+import keras, numpy as np
+import lib
+lib.setup(seed=0)
+rng = np.random.default_rng(0)
+x, y = rng.random((32, 16, 16, 1), dtype=np.float32), rng.integers(0, 10, 32)
+model = lib.models.cifar_resnet(8, input_shape=(16, 16, 1))
+model.compile("adam", "sparse_categorical_crossentropy")  # Keras' default: no XLA on a CPU
+model.fit(x, y, batch_size=16, verbose=0)
+before = (model.jit_compile, model.train_function)
+table = lib.train.fit(model, x, y, epochs=1, batch_size=16)
+rebuilt = model.train_function is not before[1]
+plain = lib.train.fit(model, x, y, epochs=1, batch_size=16, jit_compile=False)
+print(json.dumps([before[0], table.attrs, rebuilt, plain.attrs["xla"], model.jit_compile]))
+"""
+
+
+def test_an_accelerated_run_trains_with_xla_and_an_explicit_false_turns_it_off():
+    env = {**os.environ, "RESNET_BOOK_ACCELERATE": "on", "PYTHONPATH": str(BOOK)}
+    out = subprocess.run([sys.executable, "-c", ACCELERATED_FIT], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    jit_before, attrs, rebuilt, plain_xla, jit_after = json.loads(out.stdout.splitlines()[-1])
+    assert jit_before is False and rebuilt
+    assert attrs == {"model": "resnet8", "xla": True, "dtype_policy": "mixed_float16"}
+    assert plain_xla is False and jit_after is False
 
 
 class FakeHandle:
@@ -148,3 +249,35 @@ def test_progress_line_leaves_an_empty_output_in_a_stored_notebook():
     nbclient.NotebookClient(notebook, timeout=300).execute()
     (output,) = notebook.cells[1].outputs
     assert output.output_type == "display_data" and dict(output.data) == train.ProgressLine.EMPTY
+
+
+MIRRORED_ACCELERATED = """
+import json
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras, numpy as np
+import lib
+run = lib.setup(seed=0)
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+with strategy.scope():
+    model = lib.models.cifar_resnet(8, input_shape=(16, 16, 1))
+    options = run.compile_options
+    model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy", **options)
+rng = np.random.default_rng(0)
+x, y = rng.random((32, 16, 16, 1), dtype=np.float32), rng.integers(0, 10, 32)
+table = lib.train.fit(model, x, y, epochs=1, batch_size=16)
+loss = float(table["loss"].iloc[0])
+print(json.dumps([strategy.num_replicas_in_sync, options, run.compile_options, table.attrs, loss]))
+"""
+
+
+def test_an_accelerated_run_leaves_xla_off_for_a_model_mirrored_over_two_devices():
+    # Two logical CPUs stand in for two GPUs. XLA cannot reach variables mirrored on the other
+    # device ("Trying to access resource ... located in device CPU:1 from device CPU:0").
+    env = {**os.environ, "RESNET_BOOK_ACCELERATE": "on", "PYTHONPATH": str(BOOK)}
+    out = subprocess.run([sys.executable, "-c", MIRRORED_ACCELERATED], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    replicas, inside, outside, attrs, loss = json.loads(out.stdout.splitlines()[-1])
+    assert replicas == 2 and inside == {} and outside == {"jit_compile": True}
+    assert attrs == {"model": "resnet8", "xla": False, "dtype_policy": "mixed_float16"} and np.isfinite(loss)

@@ -3,11 +3,11 @@
 Every chapter starts with ``import lib`` and ``run = lib.setup()``. The
 submodules, one per responsibility:
 
-- ``lib.runtime``: seeding, determinism, profiles (``setup``)
+- ``lib.runtime``: seeding, determinism, profiles, the device, mixed precision (``setup``)
 - ``lib.data``: the datasets, synthetic vibration signals, noise, folders of files
 - ``lib.blocks``: residual blocks and shortcuts
 - ``lib.models``: whole networks
-- ``lib.train``: a thin layer over ``model.fit``
+- ``lib.train``: a thin layer over ``model.fit`` (XLA when the run is accelerated)
 - ``lib.plots``: the book's figures
 - ``lib.show``: lib's own source, displayed in a chapter
 - ``lib.checks``: ``expect(condition, claim)``

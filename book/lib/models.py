@@ -14,6 +14,7 @@ from lib import blocks
 
 
 def _is_whole(value, minimum):
+    """Whether ``value`` is an integer (not a bool) of at least ``minimum``."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
 
 
@@ -335,7 +336,7 @@ def fashion_resnet(width=16):
     for stage, (multiple, residual) in enumerate(((2, True), (4, False), (8, True)), start=1):
         x = _fashion_stage(x, multiple * width, residual, name=f"stage{stage}")
     x = layers.GlobalMaxPooling2D(name="pool")(x)
-    outputs = layers.Dense(10, activation="softmax", dtype="float32", name="predictions")(x)
+    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
     return keras.Model(inputs, outputs, name=f"fashion_resnet{width}")
 
 

@@ -4,18 +4,24 @@ A chapter calls ``record(...)`` once per comparison with a published
 figure; the results page reads every record back and tabulates them. Runs
 of the full profile write to ``book/results/`` (committed with the chapter's
 outputs); quick runs write to ``book/results/quick/`` (ignored by git), so a
-test run never overwrites the book's figures.
+test run never overwrites the book's figures. ``RESNET_BOOK_RESULTS``, when
+set, names the folder ``record`` writes to instead (a GPU CI run sends its
+records to a scratch folder); ``load_all``, what the results page reads,
+always reads the committed records.
 """
 
 import datetime
 import json
+import os
 import pathlib
+import re
 
 import numpy as np
 
 from lib import runtime
 
 FOLDER = pathlib.Path(__file__).resolve().parent.parent / "results"
+RESULTS_VARIABLE = "RESNET_BOOK_RESULTS"
 STATUSES = ("reproduced", "not reproduced", "not comparable", "new")
 
 
@@ -34,9 +40,13 @@ def record(key, experiment, quantity, measured, *, reported=None, status, note="
     ``status``: one of ``STATUSES``, decided by the chapter's code. ``key``
     names the file, ``{folder}/{key}.json``; ``chapter`` is the notebook's name.
     """
+    if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", key):
+        raise ValueError(f"key {key!r} must be a plain file name: letters, digits, '_', '-' and '.', no path.")
     if status not in STATUSES:
         raise ValueError(f"status {status!r} is not one of {', '.join(STATUSES)}.")
     values = np.atleast_1d(np.asarray(measured, dtype=float))
+    if values.size == 0 or not np.isfinite(values).all():
+        raise ValueError(f"measured must hold at least one finite value; got {measured!r}.")
     entry = {
         "key": key,
         "experiment": experiment,
@@ -53,7 +63,7 @@ def record(key, experiment, quantity, measured, *, reported=None, status, note="
         "hardware": runtime.device_name(),
         "date": datetime.date.today().isoformat(),
     }
-    target = folder()
+    target = pathlib.Path(os.environ[RESULTS_VARIABLE]) if os.environ.get(RESULTS_VARIABLE) else folder()
     target.mkdir(parents=True, exist_ok=True)
     (target / f"{key}.json").write_text(json.dumps(entry, indent=1, sort_keys=True) + "\n")
     return entry

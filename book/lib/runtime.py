@@ -42,8 +42,14 @@ class Run:
 
     @property
     def compile_options(self):
-        """Keyword arguments for ``model.compile``: ``{"jit_compile": True}`` when accelerated, else ``{}``."""
-        return {"jit_compile": True} if self.accelerated else {}
+        """Keyword arguments for ``model.compile``: ``{"jit_compile": True}`` when accelerated, else ``{}``.
+
+        Also ``{}`` inside the scope of a strategy of several replicas: XLA
+        cannot reach variables mirrored on other devices (Keras' own default
+        leaves it off there too).
+        """
+        one_device = tf.distribute.get_strategy().num_replicas_in_sync == 1
+        return {"jit_compile": True} if self.accelerated and one_device else {}
 
     @property
     def precision(self):

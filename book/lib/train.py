@@ -143,12 +143,19 @@ def _images_per_epoch(x, y, batch_size, images_per_epoch):
 def _use_xla(model, jit_compile):
     """Set ``model.jit_compile`` (and drop its compiled functions so that it takes effect); return what Keras kept.
 
-    ``None``: XLA when the run is accelerated (``lib.runtime.accelerated()``),
-    else the model's own ``compile`` choice. Keras keeps XLA off for a model
-    with a layer XLA cannot compile (``RandomTranslation``) or while op
-    determinism is on; asked for explicitly, that is an error.
+    ``None``: XLA when the run is accelerated (``lib.runtime.accelerated()``)
+    and the model lives on one device, else the model's own ``compile``
+    choice: under a strategy of several replicas XLA cannot reach the
+    variables mirrored on the other devices, and Keras leaves it off there
+    too. Keras keeps XLA off for a model with a layer XLA cannot compile
+    (``RandomTranslation``) or while op determinism is on; asked for
+    explicitly, that is an error.
     """
-    wanted = (True if runtime.accelerated() else None) if jit_compile is None else bool(jit_compile)
+    if jit_compile is None:
+        one_device = model.distribute_strategy.num_replicas_in_sync == 1
+        wanted = True if runtime.accelerated() and one_device else None
+    else:
+        wanted = bool(jit_compile)
     if wanted is not None and wanted != model.jit_compile:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Keras warns when it refuses; the refusal is handled here
@@ -193,7 +200,8 @@ def fit(
     training) and ``dtype_policy`` (``float32`` or ``mixed_float16``).
 
     ``jit_compile``: XLA on (True) or off (False); by default on when the run
-    is accelerated (see ``lib.setup``), else as ``model.compile`` chose.
+    is accelerated (see ``lib.setup``) and the model is not mirrored over
+    several devices, else as ``model.compile`` chose.
     In a notebook, ``progress`` draws a live progress line (``ProgressLine``)
     that empties itself when training ends; turn it off to measure speed.
     ``verbose`` is Keras' own output, which replaces the line.
@@ -227,6 +235,7 @@ def fit(
         epochs=epochs,
         batch_size=batch_size,
         validation_data=validation_data,
+        shuffle=not isinstance(x, tf.data.Dataset),  # a Dataset shuffles itself (or not)
         callbacks=[timer, *extra, *callbacks],
         verbose=verbose,
     )
@@ -272,3 +281,24 @@ def strategy():
     if len(gpus()) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+def accelerate(mixed_precision=True, xla=True):
+    """Mixed precision and XLA, on a GPU only; return the options for ``model.compile``.
+
+    With a GPU: ``mixed_precision`` sets Keras' global policy to ``mixed_float16``
+    (build models *after* this call; ``compile`` then adds loss scaling), and ``xla``
+    returns ``{"jit_compile": True}``. Without one nothing changes (float32, Keras'
+    default compilation, which leaves XLA off on a CPU), and it says so: on a CPU
+    float16 is emulated and XLA was measured slower. Prints one line either way.
+    """
+    if not gpus():
+        print("no GPU visible: float32 and Keras' default compilation kept (mixed precision and XLA are for GPUs)")
+        return {}
+    if mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    print(
+        f"GPU visible: policy {keras.mixed_precision.global_policy().name}, "
+        f"XLA {'on' if xla else 'left to Keras'} (jit_compile)"
+    )
+    return {"jit_compile": True} if xla else {}
