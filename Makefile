@@ -21,12 +21,13 @@ lock:
 	$(PYTHON) -m venv _build/lock-venv
 	_build/lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	{ echo "# Every package requirements.txt needs, pinned: made by 'make lock' (Python 3.11, Linux x86-64)."; \
-	  _build/lock-venv/bin/python -m pip freeze --all --exclude pip --exclude setuptools --exclude wheel; } > requirements.lock
+	  _build/lock-venv/bin/python -m pip freeze --all --exclude pip; } > requirements.lock
 
 book: $(INSTALLED)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --quiet
 
 test: $(INSTALLED) lint
+	$(BIN)/python scripts/pace.py  # this machine's pace, so that the times below compare by ratios
 	$(BIN)/python -m pytest tests
 	RESNET_BOOK_PROFILE=quick $(BIN)/python -m pytest --nbval --nbval-current-env --durations=0 book
 
