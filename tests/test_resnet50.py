@@ -103,27 +103,6 @@ def test_copied_weights_give_identical_outputs(pair):
     assert np.abs(wrong_features - expected_features).max() > 1e-4 * scale
 
 
-BAD_SHAPES = [
-    (31, 64, 3),
-    (64, 16, 3),
-    (28, 28),
-    (8, 8, 3),
-    (64,),
-    224,
-    None,
-    (64, 64, 3, 1),
-    (64.0, 64, 3),
-    (64, 64, 0),
-]
-
-
-@pytest.mark.parametrize("shape", BAD_SHAPES)
-def test_input_shape_is_checked_before_it_is_read(shape):
-    expected = r"input_shape must be \(height, width, channels\) with images of at least 32x32"
-    with pytest.raises(ValueError, match=expected):
-        models.resnet50(shape)
-
-
 def test_open_sizes_are_allowed():
     model = models.resnet50((None, None, 3), include_top=False, pooling="avg")
     assert model.output_shape == (None, 2048)

@@ -108,14 +108,12 @@ def resnet50(
     (lib's 0.9, Keras' 0.99) only changes how training updates BN's moving
     statistics. 25,636,712 parameters with the 1000-class top, 23,587,712 without.
     """
-    input_shape = _input_shape(
-        input_shape,
-        (3,),
-        "(height, width, channels) with images of at least 32x32 (ResNet-50 halves its input five times)",
-        smallest=32,
-    )
-    if include_top:
-        classes = _whole(classes, "classes", 2)
+    height, width = input_shape[:2]
+    if len(input_shape) != 3 or any(size is not None and size < 32 for size in (height, width)):
+        raise ValueError(
+            f"ResNet-50 halves its input five times, so it needs images of at least 32x32 "
+            f"(height, width, channels); got input_shape={tuple(input_shape)}."
+        )
     if pooling not in (None, "avg"):
         raise ValueError(f"pooling must be None or 'avg', not {pooling!r}.")
     options = {"use_bias": True, "momentum": momentum, "epsilon": RESNET50_EPSILON}
@@ -252,7 +250,7 @@ def e1_mnist_bottleneck():
     x = layers.Flatten(name="flatten")(x)
     x = _e1_dense(x, 1024, "relu", name="fc1")
     x = layers.Dropout(0.5, name="dropout")(x)
-    outputs = _e1_dense(x, 10, None, name="logits", dtype="float32")
+    outputs = _e1_dense(x, 10, None, name="logits")
     return keras.Model(inputs, outputs, name="e1_mnist_bottleneck")
 
 
@@ -298,7 +296,7 @@ def e2_fashion_resnet():
     x = layers.AveragePooling2D(2, name="pool")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(512, activation="relu", name="fc1")(x)
-    outputs = layers.Dense(10, activation="softmax", dtype="float32", name="predictions")(x)
+    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
     return keras.Model(inputs, outputs, name="e2_fashion_resnet")
 
 
