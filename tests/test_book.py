@@ -8,10 +8,8 @@ import nbformat
 import pytest
 from conftest import BOOK, ROOT
 
-import lib
-
 sys.path.insert(0, str(ROOT / "scripts"))
-from notebook_form import bootstrap_source, canonical, repository_url  # noqa: E402
+from notebook_form import bootstrap_source, canonical, repository_ref, repository_url  # noqa: E402
 
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 REPOSITORY = repository_url()
@@ -35,9 +33,9 @@ def test_every_notebook_is_in_the_table_of_contents_and_back():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_first_cell_is_the_pinned_colab_bootstrap(path):
+def test_first_cell_is_the_colab_bootstrap_at_the_configured_ref(path):
     first = code_cells(path)[0]
-    assert first.source == bootstrap_source(REPOSITORY, f"v{lib.__version__}")
+    assert first.source == bootstrap_source(REPOSITORY, repository_ref()), "scripts/release.py writes it"
     assert REPOSITORY in first.source and not first.outputs
     assert first.metadata.get("tags") == ["hide-input"], "the site folds the bootstrap away"
 
