@@ -1,12 +1,26 @@
 # Two commands do everything on a fresh machine:
 #   make book   build the site into _build/html (installs what it needs first)
 #   make test   unit tests, quick-profile nbval over every chapter, site build
+# Slower checks, each on its own (not part of make test):
+#   make test-accelerate   every chapter's quick profile with the GPU code path forced on this CPU
+#   make test-colab        every chapter's quick profile in Colab's runtime (_build/venv-colab, from requirements-colab.txt)
+# make lock rewrites requirements.lock from requirements.txt (UPGRADE=1: unpinned packages to their newest releases).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install book test test-accelerate lint format outputs release lock clean
+# Colab runs Python 3.13: the first of python3.13 and pyenv's 3.13 that runs, else $(PYTHON).
+PYENV_ROOT ?= $(HOME)/.pyenv
+COLAB_PYTHON ?= $(firstword $(foreach p,python3.13 $(wildcard $(PYENV_ROOT)/versions/3.13*/bin/python3.13),$(if $(shell $(p) -c '' 2>/dev/null && echo runs),$(p))) $(PYTHON))
+# In _build, which the site build, git, ruff and pytest all skip: jupyter-book would read a venv at the top as pages.
+COLAB_VENV ?= _build/venv-colab
+COLAB_INSTALLED := $(COLAB_VENV)/.installed
+
+# pip-compile resolves for the Python it runs on: the lock is for Python 3.11 on Linux x86-64, as CI.
+LOCK_TOOLS := _build/lock-tools
+
+.PHONY: install install-colab book test test-accelerate test-colab lint format outputs release lock clean
 
 install: $(INSTALLED)
 
@@ -15,13 +29,22 @@ $(INSTALLED): requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $@
 
-# Pin every transitive package of requirements.txt: install it into an empty venv and freeze that.
+install-colab: $(COLAB_INSTALLED)
+
+$(COLAB_INSTALLED): requirements-colab.txt
+	test -x $(COLAB_VENV)/bin/python || { $(COLAB_PYTHON) -m venv $(COLAB_VENV) && echo '*' > $(COLAB_VENV)/.gitignore; }
+	$(COLAB_VENV)/bin/python -c 'import sys; v = sys.version_info[:2]; print("$(COLAB_VENV): Python " + sys.version.split()[0] + ("" if v == (3, 13) else " (Colab runs 3.13: set COLAB_PYTHON to a python3.13)"))'
+	$(COLAB_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-colab.txt
+	$(COLAB_VENV)/bin/python -m pip check
+	touch $@
+
 lock:
-	rm -rf _build/lock-venv
-	$(PYTHON) -m venv _build/lock-venv
-	_build/lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	{ echo "# Every package requirements.txt needs, pinned: made by 'make lock' (Python 3.11, Linux x86-64)."; \
-	  _build/lock-venv/bin/python -m pip freeze --all --exclude pip; } > requirements.lock
+	$(PYTHON) -c 'import sys; sys.exit(None if sys.version_info[:2] == (3, 11) else "make lock: requirements.lock is for Python 3.11; run make lock PYTHON=python3.11")'
+	test -x $(LOCK_TOOLS)/bin/python || $(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check pip-tools==7.6.2
+	CUSTOM_COMPILE_COMMAND="make lock  # Linux x86-64; 'make lock UPGRADE=1' moves unpinned packages to their newest releases" \
+	  $(LOCK_TOOLS)/bin/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+	  $(if $(UPGRADE),--upgrade) --output-file requirements.lock requirements.txt
 
 book: $(INSTALLED)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --quiet
@@ -34,6 +57,10 @@ test: $(INSTALLED) lint
 # The GPU code path (mixed precision + XLA) forced on this CPU: every chapter's quick profile under nbval.
 test-accelerate: $(INSTALLED)
 	RESNET_BOOK_ACCELERATE=on RESNET_BOOK_PROFILE=quick $(BIN)/python -m pytest --nbval --nbval-current-env --durations=0 book
+
+# Colab's versions (TensorFlow 2.20, Keras 3.13, NumPy 2.1, Python 3.13): every chapter's quick profile under nbval.
+test-colab: $(COLAB_INSTALLED)
+	RESNET_BOOK_PROFILE=quick $(COLAB_VENV)/bin/python -m pytest --nbval --nbval-current-env --durations=0 book
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
