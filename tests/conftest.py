@@ -3,6 +3,7 @@ import pathlib
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -36,6 +37,24 @@ def site(tmp_path_factory):
     result = subprocess.run(jupyter_book, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return out / "_build" / "html"
+
+
+def fixed_input(shape, seed=0):
+    """A fixed float32 input of ``shape``, standard normal, the same on every run."""
+    return np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+
+
+def randomise_batch_norms(model, seed=1):
+    """Give every BN layer of ``model`` non-trivial statistics, so that comparisons with references test them."""
+    import keras  # here, not at the top: lib imports TensorFlow quietly first
+
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            c = layer.gamma.shape[0]
+            layer.set_weights(
+                [rng.uniform(0.5, 1.5, c), rng.normal(0, 0.1, c), rng.normal(0, 0.1, c), rng.uniform(0.5, 2.0, c)]
+            )
 
 
 def pytest_terminal_summary(terminalreporter):

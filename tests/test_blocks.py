@@ -1,24 +1,10 @@
 import keras
 import numpy as np
 import pytest
+from conftest import fixed_input, randomise_batch_norms
 from reference import batch_norm, conv2d_same, option_a, relu
 
 from lib import blocks
-
-
-def fixed_input(shape, seed=0):
-    return np.random.default_rng(seed).normal(size=shape).astype(np.float32)
-
-
-def randomise_batch_norms(model, seed=1):
-    """Give every BN layer non-trivial statistics so the references test them."""
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            c = layer.gamma.shape[0]
-            layer.set_weights(
-                [rng.uniform(0.5, 1.5, c), rng.normal(0, 0.1, c), rng.normal(0, 0.1, c), rng.uniform(0.5, 2.0, c)]
-            )
 
 
 def bn_reference(model, name, x):

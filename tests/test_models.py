@@ -6,26 +6,10 @@ import sys
 import keras
 import numpy as np
 import pytest
-from conftest import BOOK
+from conftest import BOOK, fixed_input, randomise_batch_norms
 from reference import average_pool, batch_norm, conv2d_same, max_pool, max_pool_same, relu, softmax
 
 from lib import blocks, models
-
-
-def fixed_input(shape, seed=0):
-    return np.random.default_rng(seed).normal(size=shape).astype(np.float32)
-
-
-def randomise_batch_norms(model, seed=1):
-    """Give every BN layer non-trivial statistics so the references test them."""
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            c = layer.gamma.shape[0]
-            layer.set_weights(
-                [rng.uniform(0.5, 1.5, c), rng.normal(0, 0.1, c), rng.normal(0, 0.1, c), rng.uniform(0.5, 2.0, c)]
-            )
-
 
 PAPER_PARAMETERS = {20: 0.27e6, 32: 0.46e6, 44: 0.66e6, 56: 0.85e6, 110: 1.7e6}
 

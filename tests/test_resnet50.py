@@ -3,21 +3,11 @@
 import keras
 import numpy as np
 import pytest
+from conftest import randomise_batch_norms
 
 from lib import blocks, models
 
 SMALL = (64, 64, 3)
-
-
-def randomise_batch_norms(model, seed=1):
-    """Give every BN layer non-trivial statistics so that the comparison tests them."""
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            c = layer.gamma.shape[0]
-            layer.set_weights(
-                [rng.uniform(0.5, 1.5, c), rng.normal(0, 0.1, c), rng.normal(0, 0.1, c), rng.uniform(0.5, 2.0, c)]
-            )
 
 
 def weighted_names(model):

@@ -17,9 +17,13 @@ ACCELERATE_MODES = ("auto", "on", "off")
 class UnknownProfile(ValueError):
     """``RESNET_BOOK_PROFILE`` names no profile the book knows."""
 
+    noun = "a profile"
+
 
 class UnknownAccelerate(ValueError):
     """``RESNET_BOOK_ACCELERATE`` is none of ``auto``, ``on``, ``off``."""
+
+    noun = "a mode"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,27 +61,35 @@ class Run:
         return "mixed precision + XLA" if self.accelerated else "float32"
 
 
+def _read_choice(variable, choices, default, error, unset):
+    """The value of environment variable ``variable``, lower-cased, one of ``choices`` (``default`` if unset).
+
+    Anything else raises ``error`` naming the variable, its value and the valid ones; ``unset`` says
+    what leaving it unset gives.
+    """
+    value = os.environ.get(variable, default).strip().lower() or default
+    if value not in choices:
+        raise error(
+            f"{variable}={os.environ[variable]!r} is not {error.noun}; use one of {', '.join(choices)} "
+            f"(or leave it unset for {unset})."
+        )
+    return value
+
+
 def read_profile():
     """The profile named by ``RESNET_BOOK_PROFILE`` (default ``full``)."""
-    profile = os.environ.get(PROFILE_VARIABLE, "full").strip().lower() or "full"
-    if profile not in PROFILES:
-        raise UnknownProfile(
-            f"{PROFILE_VARIABLE}={os.environ[PROFILE_VARIABLE]!r} is not a profile; "
-            f"use one of {', '.join(PROFILES)} (or leave it unset for 'full')."
-        )
-    return profile
+    return _read_choice(PROFILE_VARIABLE, PROFILES, "full", UnknownProfile, "'full'")
 
 
 def read_accelerate():
     """The mode named by ``RESNET_BOOK_ACCELERATE``: ``auto`` (the default), ``on`` or ``off``."""
-    mode = os.environ.get(ACCELERATE_VARIABLE, "auto").strip().lower() or "auto"
-    if mode not in ACCELERATE_MODES:
-        raise UnknownAccelerate(
-            f"{ACCELERATE_VARIABLE}={os.environ[ACCELERATE_VARIABLE]!r} is not a mode; "
-            f"use one of {', '.join(ACCELERATE_MODES)} (or leave it unset for 'auto': "
-            "mixed precision and XLA on a GPU only)."
-        )
-    return mode
+    return _read_choice(
+        ACCELERATE_VARIABLE,
+        ACCELERATE_MODES,
+        "auto",
+        UnknownAccelerate,
+        "'auto': mixed precision and XLA on a GPU only",
+    )
 
 
 def accelerated():
