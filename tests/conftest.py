@@ -9,7 +9,16 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 sys.path.insert(0, str(BOOK))
+sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from notebook_form import repository_url  # noqa: E402
+
+# The chapters and the results page; the repository every bootstrap clones (_config.yml).
+NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
+REPOSITORY = repository_url()
+# The offline copies of the datasets (IDX files; see its README): RESNET_BOOK_DATA, else ../shared/datasets.
+SHARED_DATASETS = pathlib.Path(os.environ.get("RESNET_BOOK_DATA") or ROOT.parent / "shared" / "datasets")
 
 # Where test_browser.py saves a full-page screenshot of each page; the paths it wrote this session.
 SCREENSHOTS = ROOT / "_build" / "screenshots"

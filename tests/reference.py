@@ -1,4 +1,12 @@
-"""Independent NumPy references for the blocks: loops and formulas, no Keras."""
+"""Independent references for the tests: loops and formulas in NumPy, no Keras.
+
+The blocks' layers; the signal-to-noise ratio; and writers of the datasets'
+original file formats (IDX, the python version of CIFAR-10), written from
+the formats' descriptions, against which ``lib.data``'s readers are checked.
+"""
+
+import gzip
+import pickle
 
 import numpy as np
 
@@ -89,3 +97,55 @@ def sigmoid(x):
 def soft_threshold(x, tau):
     """Soft thresholding as ``x`` less its clip to ``[-tau, tau]``."""
     return x - np.clip(x, -tau, tau)
+
+
+def snr_db(clean, noisy):
+    """Per sample of ``(n, length, channels)``: ``10 log10(P_signal / P_noise)``, powers averaged over axes 1, 2."""
+    noise = noisy - clean
+    return 10 * np.log10(np.mean(clean**2, axis=(1, 2)) / np.mean(noise**2, axis=(1, 2)))
+
+
+def idx_bytes(array):
+    """An IDX file of unsigned bytes: 00 00 08, the number of dimensions, each size in 4 big-endian bytes, values."""
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def write_idx(path, array, gzipped=True):
+    """Write ``array`` as an IDX file at ``path``, gzip-compressed as the publishers ship them (or plain)."""
+    raw = idx_bytes(array)
+    if gzipped:
+        with gzip.open(path, "wb") as file:
+            file.write(raw)
+    else:
+        path.write_bytes(raw)
+
+
+def cifar10_rows(images):
+    """CIFAR-10's rows from images ``(n, 32, 32, 3)``: 1024 red values, then green, then blue, each row by row."""
+    rows = np.zeros((len(images), 3072), dtype=np.uint8)
+    for n, image in enumerate(images):
+        for channel in range(3):
+            for i in range(32):
+                for j in range(32):
+                    rows[n, 1024 * channel + 32 * i + j] = image[i, j, channel]
+    return rows
+
+
+def write_cifar10_batch(path, images, labels, numpy1_names=False):
+    """One batch file of the python version of CIFAR-10: a pickled dict of bytes keys, as Python 2 wrote it.
+
+    ``numpy1_names``: name NumPy's functions as NumPy 1 did (``numpy.core``),
+    as in the files the CIFAR-10 site ships.
+    """
+    entry = {
+        b"batch_label": path.name.encode(),
+        b"labels": [int(label) for label in labels],
+        b"data": cifar10_rows(images),
+        b"filenames": [f"image_{n}.png".encode() for n in range(len(images))],
+    }
+    raw = pickle.dumps(entry, protocol=2)
+    if numpy1_names:
+        raw = raw.replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
+        assert b"numpy.core.multiarray" in raw
+    path.write_bytes(raw)

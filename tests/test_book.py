@@ -2,17 +2,11 @@
 
 import json
 import re
-import sys
 
 import nbformat
 import pytest
-from conftest import BOOK, ROOT
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from notebook_form import bootstrap_source, canonical, repository_ref, repository_url  # noqa: E402
-
-NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
-REPOSITORY = repository_url()
+from conftest import NOTEBOOKS, REPOSITORY, ROOT
+from notebook_form import bootstrap_source, canonical, repository_ref
 
 
 def code_cells(path):

@@ -6,9 +6,7 @@ import sys
 
 import nbformat
 from conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from notebook_form import canonical  # noqa: E402
+from notebook_form import canonical
 
 FIXTURES = ROOT / "tests" / "fixtures"
 RUFF = pathlib.Path(sys.executable).parent / "ruff"

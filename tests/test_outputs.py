@@ -11,9 +11,7 @@ import socket
 
 import nbformat
 import pytest
-from conftest import BOOK
-
-NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
+from conftest import NOTEBOOKS
 
 # Each pattern: what it catches, as a reader would name it.
 MACHINE_TEXT = {

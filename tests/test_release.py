@@ -11,14 +11,11 @@ import sys
 
 import nbformat
 import pytest
-from conftest import BOOK, ROOT
+from conftest import NOTEBOOKS, ROOT
+from notebook_form import bootstrap_source, canonical, repository_ref, repository_setting, repository_url
 
 import lib
 
-sys.path.insert(0, str(ROOT / "scripts"))
-from notebook_form import bootstrap_source, canonical, repository_ref, repository_setting, repository_url  # noqa: E402
-
-NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 RELEASE_FILES = [
     "_config.yml",
     "CHANGELOG.md",

@@ -1,13 +1,9 @@
 import numpy as np
 import pytest
+from reference import snr_db
 
 import lib
 from lib import data
-
-
-def snr_db(clean, noisy):
-    noise = noisy - clean
-    return 10 * np.log10(np.mean(clean**2, axis=(1, 2)) / np.mean(noise**2, axis=(1, 2)))
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +143,54 @@ def test_signal_folder_errors_say_what_is_wrong(tmp_path):
     np.save(tmp_path / "healthy" / "table.npy", np.zeros(50))
     with pytest.raises(data.DataFolderError, match="table.npy has 50 points, fewer than one segment of 2048"):
         data.signal_folder(tmp_path)
+
+
+def test_signal_folder_reads_upper_case_extensions_and_skips_folders_named_like_files(tmp_path):
+    values = np.random.default_rng(2).normal(size=300)
+    (tmp_path / "healthy").mkdir()
+    np.save(tmp_path / "healthy" / "a.npy", values)
+    (tmp_path / "healthy" / "a.npy").rename(tmp_path / "healthy" / "A.NPY")
+    (tmp_path / "healthy" / "old.csv").mkdir()
+    x, y, _ = data.signal_folder(tmp_path, length=100, step=100)
+    np.testing.assert_allclose(x[:, :, 0], values.reshape(3, 100), rtol=1e-6)
+    assert y.tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "kind", "message"),
+    [
+        ({"step": 0}, ValueError, "step must be positive; got 0"),
+        ({"step": -50}, ValueError, "step must be positive; got -50"),
+        ({"step": 2.5}, TypeError, r"step must be a whole number; got 2.5 \(float\)"),
+        ({"length": 0}, ValueError, "length must be positive; got 0"),
+        ({"length": True}, TypeError, r"length must be a whole number; got True \(bool\)"),
+        ({"length": "2048"}, TypeError, r"length must be a whole number; got '2048' \(str\)"),
+    ],
+    ids=["step 0", "negative step", "fractional step", "length 0", "length True", "length as text"],
+)
+def test_signal_folder_refuses_a_length_or_step_that_is_not_a_positive_whole_number(tmp_path, arguments, kind, message):
+    (tmp_path / "healthy").mkdir()
+    np.save(tmp_path / "healthy" / "a.npy", np.zeros(4096))
+    with pytest.raises(kind, match=message):
+        data.signal_folder(tmp_path, **arguments)
+
+
+def test_signal_folder_step_none_is_length_and_numpy_integers_pass(tmp_path):
+    (tmp_path / "healthy").mkdir()
+    np.save(tmp_path / "healthy" / "a.npy", np.arange(1000.0))
+    x, _, _ = data.signal_folder(tmp_path, length=np.int64(300), step=None)
+    assert x[:, 0, 0].tolist() == [0.0, 300.0, 600.0]
+    x, _, _ = data.signal_folder(tmp_path, length=300, step=np.int32(400))
+    assert x[:, 0, 0].tolist() == [0.0, 400.0]
+
+
+def test_signal_folder_names_a_recording_with_gaps(tmp_path):
+    (tmp_path / "healthy").mkdir()
+    (tmp_path / "healthy" / "gap.csv").write_text("1.0\n2.0\nnan\n4.0\n")
+    with pytest.raises(data.DataFolderError, match="gap.csv holds nan at point 2; a recording must be finite"):
+        data.signal_folder(tmp_path, length=2)
+    (tmp_path / "healthy" / "gap.csv").unlink()
+    np.save(tmp_path / "healthy" / "words.npy", np.array(["a", "b"]))
+    with pytest.raises(data.DataFolderError, match="cannot read .*words.npy") as caught:
+        data.signal_folder(tmp_path, length=2)
+    assert caught.value.__cause__ is not None, "NumPy's own error is kept"

@@ -4,14 +4,15 @@ import re
 import urllib.parse
 
 import pytest
-from test_book import NOTEBOOKS, REPOSITORY
+from conftest import NOTEBOOKS, REPOSITORY
+from notebook_form import repository_ref
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_chapter_page_has_a_colab_link_to_its_own_notebook(site, path):
     page = (site / "book" / f"{path.stem}.html").read_text()
     owner_repo = REPOSITORY.removeprefix("https://github.com/")
-    expected = f"https://colab.research.google.com/github/{owner_repo}/blob/main/book/{path.name}"
+    expected = f"https://colab.research.google.com/github/{owner_repo}/blob/{repository_ref()}/book/{path.name}"
     assert expected in page
 
 

@@ -17,16 +17,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import nbformat
 import pytest
 from conftest import BOOK, ROOT
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from notebook_form import repository_ref  # noqa: E402
+from notebook_form import repository_ref
 
 CHAPTERS = sorted(BOOK.glob("*.ipynb"))
 DEVELOPMENT_BRANCH = "main"

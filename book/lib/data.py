@@ -1,11 +1,16 @@
 """Datasets the book trains on: ``keras.datasets``, synthetic vibration signals and folders of files.
 
 Online (Colab, a laptop) the data comes from ``keras.datasets``. Offline, point
-``RESNET_BOOK_DATA`` at a folder holding the original IDX files::
+``RESNET_BOOK_DATA`` at a folder holding the original files::
 
     $RESNET_BOOK_DATA/mnist/train-images-idx3-ubyte.gz     (and the other three)
     $RESNET_BOOK_DATA/fashion-mnist/train-images-idx3-ubyte.gz
     $RESNET_BOOK_DATA/cifar-10-batches-py/data_batch_1 ...  (CIFAR-10, python version)
+
+What goes wrong is said by what is raised: ``DatasetUnavailable`` when the data
+are neither in that folder nor downloadable (no network), ``DatasetUnreadable``
+when files are there but truncated or damaged (a local file, or what
+``keras.datasets`` cached), naming the file where one is to blame.
 
 Chapter 5's vibration signals are synthetic (``vibration``, ``add_noise``);
 ``signal_folder`` and ``image_folder`` read a reader's own recordings and
@@ -13,9 +18,14 @@ photographs, one sub-folder per class.
 """
 
 import gzip
+import http.client
+import numbers
 import os
 import pathlib
 import pickle
+import re
+import urllib.error
+import zlib
 
 import keras
 import numpy as np
@@ -30,6 +40,10 @@ IDX_FILES = {
     "x_test": "t10k-images-idx3-ubyte.gz",
     "y_test": "t10k-labels-idx1-ubyte.gz",
 }
+CIFAR10_FOLDER = "cifar-10-batches-py"
+CIFAR10_FILES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
+# What keras.datasets keeps in its cache, $KERAS_HOME/datasets (default ~/.keras/datasets), per dataset.
+KERAS_CACHE_NAMES = {"mnist": "mnist.npz", "fashion_mnist": "fashion-mnist/", "cifar10": "cifar-10-batches-py*"}
 CLASS_NAMES = {
     "mnist": [str(d) for d in range(10)],
     "fashion_mnist": [
@@ -57,10 +71,42 @@ CLASS_NAMES = {
         "truck",
     ],
 }
+# What a failed download raises, anywhere in the chain of causes (Keras wraps it in a plain Exception).
+NETWORK_ERRORS = (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException)
 
 
 class DatasetUnavailable(RuntimeError):
     """The dataset is neither in ``RESNET_BOOK_DATA`` nor downloadable."""
+
+
+class DatasetUnreadable(ValueError):
+    """The dataset's files are there but cannot be read: truncated, damaged or not in their format."""
+
+
+def _whole(value, name, *, minimum=1, hint=""):
+    """``value`` as an int when it is a whole number >= ``minimum`` (not a bool); else a clear error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a whole number; got {value!r} ({type(value).__name__}).{hint}")
+    if value < minimum:
+        at_least = "positive" if minimum == 1 else f"at least {minimum}"
+        raise ValueError(f"{name} must be {at_least}; got {value}.{hint}")
+    return int(value)
+
+
+def _keras_cache():
+    """The folder where ``keras.datasets`` keeps what it downloaded."""
+    return pathlib.Path(os.environ.get("KERAS_HOME") or "~/.keras").expanduser() / "datasets"
+
+
+def _network_failure(error):
+    """Whether ``error`` (or anything in its chain of causes) says that a download found no network."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, NETWORK_ERRORS) or str(error).startswith("URL fetch failure"):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def load(name):
@@ -69,27 +115,46 @@ def load(name):
     Shapes and dtypes are those of ``keras.datasets``: uint8 images
     ``(n, 28, 28)`` for MNIST and Fashion-MNIST, ``(n, 32, 32, 3)`` for
     CIFAR-10; uint8 labels ``(n,)``, or ``(n, 1)`` for CIFAR-10.
+    ``DatasetUnavailable``: no local copy and no network;
+    ``DatasetUnreadable``: a damaged file, local or in Keras's cache.
     """
-    if name not in DATASETS:
+    if not isinstance(name, str) or name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")
     folder = os.environ.get(DATA_VARIABLE)
     if folder:
-        return _load_local(name, pathlib.Path(folder))
+        return _load_local(name, pathlib.Path(folder).expanduser().absolute())
     try:
         return getattr(keras.datasets, name).load_data()
+    except MemoryError:
+        raise
     except Exception as error:
-        raise DatasetUnavailable(
-            f"could not download {name!r} through keras.datasets ({error}). "
-            f"Connect to the internet, or set {DATA_VARIABLE} to a folder that holds "
-            f"the original files (see lib/data.py for the layout)."
-        ) from None
+        reason = f"{type(error).__name__}: {error}"
+        if _network_failure(error):
+            raise DatasetUnavailable(
+                f"could not download {name!r} through keras.datasets ({reason}), and {DATA_VARIABLE} "
+                f"is not set. Connect to the internet (keras.datasets downloads it once and keeps it in "
+                f"{_keras_cache()}), or set {DATA_VARIABLE} to a folder that holds the original files "
+                f"(see lib/data.py for the layout)."
+            ) from error
+        raise DatasetUnreadable(
+            f"keras.datasets could not load {name!r} ({reason}). This is not a missing network: its "
+            f"copy in {_keras_cache()} ({KERAS_CACHE_NAMES[name]}) is probably damaged, e.g. by an "
+            f"interrupted download or a full disk. Delete that copy so that keras.datasets downloads it "
+            f"again, or set {DATA_VARIABLE} to a folder that holds the original files."
+        ) from error
 
 
 def _load_local(name, folder):
+    if not folder.is_dir():
+        raise DatasetUnavailable(
+            f"{DATA_VARIABLE}={os.environ[DATA_VARIABLE]} is not a folder ({folder}). Point it at the "
+            f"folder that holds {IDX_FOLDERS.get(name, CIFAR10_FOLDER)}/, or unset it to download "
+            f"through keras.datasets."
+        )
     if name == "cifar10":
-        return _read_cifar10(folder / "cifar-10-batches-py")
+        return _read_cifar10(folder / CIFAR10_FOLDER)
     paths = {part: folder / IDX_FOLDERS[name] / file for part, file in IDX_FILES.items()}
-    missing = [str(path) for path in paths.values() if not path.exists()]
+    missing = [str(path) for path in paths.values() if not path.is_file()]
     if missing:
         raise DatasetUnavailable(
             f"{DATA_VARIABLE}={folder} lacks {name!r}: {missing[0]} does not exist. "
@@ -97,22 +162,103 @@ def _load_local(name, folder):
             f"to download through keras.datasets."
         )
     arrays = {part: read_idx(path) for part, path in paths.items()}
+    for split in ("train", "test"):
+        images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+            raise DatasetUnreadable(
+                f"{paths[f'x_{split}']} holds images of shape {images.shape} and {paths[f'y_{split}']} labels "
+                f"of shape {labels.shape}; expected (n, h, w) and (n,), the same n. One of them is not "
+                f"the file its name says: download both again."
+            )
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
 def read_idx(path):
-    """Read one IDX file (gzip or plain) into a NumPy array of its own shape."""
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as file:
-        raw = file.read()
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise ValueError(f"{path} is not an IDX file of unsigned bytes.")
+    """Read one IDX file of unsigned bytes (gzip or plain) into a NumPy array of its own shape.
+
+    A missing file raises ``FileNotFoundError``; a truncated, damaged or
+    foreign one ``DatasetUnreadable`` naming it.
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist (or is not a file); give the path of an IDX file.")
+    try:
+        with open(path, "rb") as file:
+            gzipped = file.read(2) == b"\x1f\x8b"
+        with (gzip.open if gzipped else open)(path, "rb") as file:
+            raw = file.read()
+    except (OSError, EOFError, zlib.error) as error:
+        raise DatasetUnreadable(
+            f"cannot read {path} ({type(error).__name__}: {error}): it is truncated or damaged. Download it again."
+        ) from error
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08 or raw[3] == 0:
+        raise DatasetUnreadable(
+            f"{path} is not an IDX file of unsigned bytes (it starts with {raw[:4]!r}, not "
+            f"00 00 08 and a number of dimensions). Give one of the original MNIST-style files."
+        )
     ndim = raw[3]
+    start = 4 + 4 * ndim
+    if len(raw) < start:
+        raise DatasetUnreadable(
+            f"{path} is truncated: its header announces {ndim} dimensions, but the file ends after "
+            f"{len(raw)} bytes. Download it again."
+        )
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    if data.size != int(np.prod(shape)):
-        raise ValueError(f"{path} holds {data.size} values, its header says {shape}.")
-    return data.reshape(shape)
+    expected, held = int(np.prod(shape)), len(raw) - start
+    if held != expected:
+        problem = "is truncated" if held < expected else "is damaged or not an IDX file"
+        raise DatasetUnreadable(
+            f"{path} {problem}: it holds {held} values, its header says {shape} = {expected}. Download it again."
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=start).reshape(shape)
+
+
+class _ArraysOnly(pickle.Unpickler):
+    """Unpickles dictionaries, lists and NumPy arrays, never code: a CIFAR-10 batch is only these."""
+
+    ALLOWED = {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("_codecs", "encode"),
+    }
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"it asks for {module}.{name}, which a CIFAR-10 batch never holds")
+        if module == "numpy.core.multiarray" and hasattr(np, "_core"):
+            module = "numpy._core.multiarray"  # NumPy 2's name of NumPy 1's module, without its deprecation warning
+        return super().find_class(module, name)
+
+
+def _read_cifar10_batch(path):
+    """One CIFAR-10 batch file: uint8 images ``(n, 32, 32, 3)`` and uint8 labels ``(n, 1)``."""
+    try:
+        with open(path, "rb") as handle:
+            entry = _ArraysOnly(handle, encoding="bytes").load()
+        images, labels = np.asarray(entry[b"data"]), np.asarray(entry[b"labels"])
+    except FileNotFoundError:
+        raise
+    except Exception as error:
+        raise DatasetUnreadable(
+            f"cannot read {path} as a CIFAR-10 batch ({type(error).__name__}: {error}): it is truncated, "
+            f"damaged or not from the python version of CIFAR-10. Unpack cifar-10-python.tar.gz again."
+        ) from error
+    if (
+        images.dtype != np.uint8
+        or images.ndim != 2
+        or images.shape[1] != 3 * 32 * 32
+        or labels.shape != (len(images),)
+        or not np.issubdtype(labels.dtype, np.integer)
+        or not np.all((labels >= 0) & (labels < 10))
+    ):
+        raise DatasetUnreadable(
+            f"{path} holds data of {images.dtype} {images.shape} and labels of {labels.dtype} {labels.shape}; "
+            f"a CIFAR-10 batch holds uint8 rows of 3072 pixels and one label 0-9 per row. "
+            f"Unpack cifar-10-python.tar.gz again."
+        )
+    return images.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels.astype(np.uint8).reshape(-1, 1)
 
 
 def _read_cifar10(folder):
@@ -121,29 +267,40 @@ def _read_cifar10(folder):
             f"CIFAR-10 is not in {folder}. Unpack the python version of CIFAR-10 there, "
             f"or unset {DATA_VARIABLE} and run online (keras.datasets downloads it)."
         )
-
-    def batch(file):
-        with open(folder / file, "rb") as handle:
-            entry = pickle.load(handle, encoding="bytes")
-        images = entry[b"data"].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
-        return images, np.array(entry[b"labels"], dtype=np.uint8).reshape(-1, 1)
-
-    parts = [batch(f"data_batch_{i}") for i in range(1, 6)]
-    x_train = np.concatenate([x for x, _ in parts])
-    y_train = np.concatenate([y for _, y in parts])
-    return (x_train, y_train), batch("test_batch")
+    missing = [file for file in CIFAR10_FILES if not (folder / file).is_file()]
+    if missing:
+        raise DatasetUnavailable(
+            f"{folder} lacks {', '.join(missing)} of CIFAR-10's batches. Unpack all of "
+            f"cifar-10-python.tar.gz there, or unset {DATA_VARIABLE} and run online."
+        )
+    parts = [_read_cifar10_batch(folder / file) for file in CIFAR10_FILES]
+    x_train = np.concatenate([x for x, _ in parts[:-1]])
+    y_train = np.concatenate([y for _, y in parts[:-1]])
+    return (x_train, y_train), parts[-1]
 
 
 def as_images(x, size=None):
     """Scale uint8 images to float32 in [0, 1], with a channel axis.
 
-    ``x``: ``(n, h, w)`` or ``(n, h, w, c)``. With ``size``, zero-pad
-    symmetrically to ``(n, size, size, c)`` (Fashion-MNIST 28 -> 32).
+    ``x``: ``(n, h, w)`` or ``(n, h, w, c)`` of pixel values 0-255 (what
+    ``load`` returns). With ``size``, zero-pad symmetrically to
+    ``(n, size, size, c)`` (Fashion-MNIST 28 -> 32).
     """
-    x = np.asarray(x, dtype=np.float32) / 255.0
+    x = np.asarray(x)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"x must be images (n, h, w) or (n, h, w, channels); got an array of shape {x.shape}.")
+    if not np.issubdtype(x.dtype, np.integer):
+        raise TypeError(
+            f"x must hold integer pixels 0-255 (what lib.data.load returns); got {x.dtype}. "
+            f"Already scaled to [0, 1]? Then use it as it is."
+        )
+    if x.dtype != np.uint8 and x.size and (x.min() < 0 or x.max() > 255):
+        raise ValueError(f"x must hold pixels 0-255; its values run from {x.min()} to {x.max()}.")
+    x = x.astype(np.float32) / 255.0
     if x.ndim == 3:
         x = x[..., None]
     if size is not None:
+        size = _whole(size, "size", hint=" It is the side of the padded square images, or None.")
         extra_h, extra_w = size - x.shape[1], size - x.shape[2]
         if extra_h < 0 or extra_w < 0:
             raise ValueError(f"cannot pad images of {x.shape[1:3]} down to {size}x{size}.")
@@ -153,7 +310,11 @@ def as_images(x, size=None):
 
 
 def subset(x, y, n, seed=0):
-    """``n`` examples drawn without replacement, the same ones for the same seed."""
+    """``n`` examples drawn without replacement, the same ones for the same seed (all of them when ``n >= len(x)``)."""
+    n = _whole(n, "n", hint=" It is how many examples to draw.")
+    seed = _whole(seed, "seed", minimum=0)
+    if len(x) != len(y):
+        raise ValueError(f"x and y must hold as many examples; x has {len(x)}, y has {len(y)}.")
     if n >= len(x):
         return x, y
     index = np.random.default_rng(seed).choice(len(x), size=n, replace=False)
@@ -200,6 +361,10 @@ NOISE_KINDS = ("gaussian", "laplacian", "pink")
 
 def fault_frequency(name, shaft_hz=SHAFT_HZ):
     """The rate, in Hz, at which the fault of class ``name`` strikes (None when healthy)."""
+    if not isinstance(name, str) or name not in FAULTS:
+        raise ValueError(f"unknown class {name!r}; choose one of {', '.join(map(repr, VIBRATION_CLASSES))}.")
+    if isinstance(shaft_hz, bool) or not isinstance(shaft_hz, numbers.Real) or not 0 < shaft_hz < np.inf:
+        raise ValueError(f"shaft_hz must be a positive number of revolutions per second; got {shaft_hz!r}.")
     return None if FAULTS[name] is None else FAULTS[name][0] * shaft_hz
 
 
@@ -319,6 +484,8 @@ IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 
 def _class_folders(path, what):
     """The class sub-folders of ``path``, sorted by name; clear errors when there are none."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a folder's path (a str or pathlib.Path); got {type(path).__name__}.")
     path = pathlib.Path(path)
     if not path.is_dir():
         raise FileNotFoundError(
@@ -336,16 +503,25 @@ def _class_folders(path, what):
 def _read_recording(path):
     """One recording as a 1-D float array: a ``.npy`` array or a ``.csv`` column."""
     try:
-        values = np.load(path) if path.suffix == ".npy" else np.loadtxt(path, delimiter=",", ndmin=2)
+        if path.suffix.lower() == ".npy":
+            values = np.load(path, allow_pickle=False)
+        else:
+            values = np.loadtxt(path, delimiter=",", ndmin=2)
+        values = np.asarray(values, dtype=np.float64)
     except Exception as error:
         raise DataFolderError(
-            f"cannot read {path} ({error}). Save it with np.save or as one column of numbers."
-        ) from None
-    values = np.asarray(values, dtype=np.float64)
+            f"cannot read {path} ({type(error).__name__}: {error}). Save it with np.save or as one column of numbers."
+        ) from error
     if values.ndim == 2 and 1 in values.shape:
         values = values.ravel()
     if values.ndim != 1:
         raise DataFolderError(f"{path} holds an array of shape {values.shape}; save one 1-D signal (or column) a file.")
+    if not np.all(np.isfinite(values)):
+        where = int(np.flatnonzero(~np.isfinite(values))[0])
+        raise DataFolderError(
+            f"{path} holds {values[where]} at point {where}; a recording must be finite numbers throughout. "
+            f"Fill or cut the gap, or remove the file."
+        )
     return values
 
 
@@ -357,14 +533,17 @@ def signal_folder(path, length=2048, step=None):
     Returns ``(x, y, class_names)``: float32 ``(n, length, 1)``, int64
     labels ``(n,)`` indexing ``class_names``, the sub-folders' names sorted.
     Other files are skipped; a class with no ``.npy``/``.csv`` file, an
-    unreadable file or a recording shorter than ``length`` raises
-    ``DataFolderError`` naming it.
+    unreadable file, one with NaN or infinite values or a recording shorter
+    than ``length`` raises ``DataFolderError`` naming it.
     """
-    step = step or length
+    length = _whole(length, "length", hint=" It is the number of points in a segment, e.g. 2048.")
+    if step is not None:
+        step = _whole(step, "step", hint=" It is the points from one segment's start to the next (None: length).")
+    step = length if step is None else step
     segments, labels = [], []
     folders = _class_folders(path, "recordings (.npy or .csv files)")
     for label, folder in enumerate(folders):
-        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SIGNAL_EXTENSIONS)
+        files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SIGNAL_EXTENSIONS)
         if not files:
             raise DataFolderError(f"class folder {folder} has no .npy or .csv file; add recordings or remove it.")
         for file in files:
@@ -381,30 +560,93 @@ def signal_folder(path, length=2048, step=None):
     return x, np.concatenate(labels).astype(np.int64), [folder.name for folder in folders]
 
 
+def _image_files(folder):
+    """The files Keras reads as images in a class folder: all below it with an image extension, hidden ones too."""
+    return sorted(
+        pathlib.Path(root) / name
+        for root, _, names in os.walk(folder)
+        for name in names
+        if name.lower().endswith(IMAGE_EXTENSIONS)
+    )
+
+
+def _decode(path):
+    """The image at ``path`` decoded as ``image_dataset_from_directory`` decodes it (a tensor)."""
+    return tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+
+
+def _check_images(files):
+    """Decode every image once, in parallel; ``DataFolderError`` naming the first that TensorFlow cannot decode."""
+    paths = tf.data.Dataset.from_tensor_slices([os.fspath(file) for file in files])
+    decoded = paths.map(
+        lambda path: (path, tf.shape(_decode(path))[0]), num_parallel_calls=tf.data.AUTOTUNE, deterministic=False
+    ).ignore_errors()
+    readable = {os.fsdecode(path.numpy()) for path, _ in decoded}
+    for file in files:
+        if os.fspath(file) in readable:
+            continue
+        try:
+            _decode(os.fspath(file))
+        except tf.errors.OpError as error:
+            reason = re.sub(r"\{\{.*?\}\}|\[Op:.*", "", error.message).strip().rstrip(".")
+            raise DataFolderError(
+                f"{file} cannot be decoded as an image ({reason}); it is damaged, empty or not "
+                f"the format its name says. Replace it or move it out of the folder."
+            ) from error
+        raise DataFolderError(f"{file} could not be decoded as an image; replace it or move it out of the folder.")
+
+
 def image_folder(path, image_size, batch_size=32, validation_split=None, seed=0):
     """Images, one sub-folder per class, as cached and prefetched ``tf.data`` datasets.
 
     Wraps ``keras.utils.image_dataset_from_directory``: batches of float32
     ``(batch, h, w, 3)`` in [0, 255] and int32 labels ``(batch,)``;
     ``image_size`` is ``h`` (square) or ``(h, w)``. Without
-    ``validation_split`` returns ``(dataset, class_names)``; with it,
-    ``(training, validation, class_names)``, split by ``seed``. Decoded images
-    are cached in memory after the first epoch (``h * w * 12`` bytes each), and
-    the training images reshuffled every epoch after the cache. A file that is
-    not a .bmp, .gif, .jpeg, .jpg or .png image raises ``DataFolderError``
-    naming it, before Keras reads anything.
+    ``validation_split`` returns ``(dataset, class_names)``; with it (a
+    fraction between 0 and 1), ``(training, validation, class_names)``,
+    split by ``seed``. Decoded images are cached in memory after the first
+    epoch (``h * w * 12`` bytes each), and the training images reshuffled
+    every epoch after the cache. Before Keras reads anything, every image is
+    decoded once (in parallel): a file that is not a .bmp, .gif, .jpeg, .jpg
+    or .png image, or one that cannot be decoded (truncated, empty, another
+    format), raises ``DataFolderError`` naming it.
     """
+    if isinstance(image_size, numbers.Integral) and not isinstance(image_size, bool):
+        image_size = (image_size, image_size)
+    if not isinstance(image_size, (tuple, list)) or len(image_size) != 2:
+        raise TypeError(f"image_size must be a side h (square) or a pair (h, w) of whole numbers; got {image_size!r}.")
+    hint = " image_size is the images' side h, or (h, w), in pixels after resizing."
+    size = tuple(_whole(side, "image_size", hint=hint) for side in image_size)
+    batch_size = _whole(batch_size, "batch_size")
+    seed = _whole(seed, "seed", minimum=0)
+    if validation_split is not None and (
+        isinstance(validation_split, bool)
+        or not isinstance(validation_split, numbers.Real)
+        or not 0 < validation_split < 1
+    ):
+        raise ValueError(
+            f"validation_split must be a fraction between 0 and 1 (e.g. 0.2), or None for no split; "
+            f"got {validation_split!r}."
+        )
     folders = _class_folders(path, "images")
+    images = []
     for folder in folders:
-        files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
-        strangers = [p for p in files if p.suffix.lower() not in IMAGE_EXTENSIONS]
+        files = [pathlib.Path(root) / name for root, _, names in os.walk(folder) for name in names]
+        files = [file for file in files if not file.name.startswith(".")]
+        strangers = sorted(p for p in files if p.suffix.lower() not in IMAGE_EXTENSIONS)
         if strangers:
             raise DataFolderError(
                 f"{strangers[0]} is not an image ({', '.join(IMAGE_EXTENSIONS)}); move it out of {folder}."
             )
         if not files:
             raise DataFolderError(f"class folder {folder} holds no images; add some or remove the folder.")
-    size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+        images += _image_files(folder)
+    if validation_split and not 0 < int(validation_split * len(images)) < len(images):
+        raise ValueError(
+            f"validation_split={validation_split} of {len(images)} images leaves "
+            f"{int(validation_split * len(images))} for validation; choose a split that keeps some for both."
+        )
+    _check_images(images)
     datasets = keras.utils.image_dataset_from_directory(
         path,
         image_size=size,
