@@ -21,5 +21,16 @@ def test_image_grid_marks_wrong_predictions(monkeypatch):
     plots.image_grid(np.zeros((3, 4, 4, 1)), [0, 1, 2], [0, 2, 2], class_names=["a", "b", "c"], columns=2)
     titles = [ax.title for ax in plt.gcf().axes if ax.get_title()]
     assert [t.get_text() for t in titles] == ["true: a\npred: a", "true: b\npred: c", "true: c\npred: c"]
-    assert titles[1].get_color() == "crimson" and titles[0].get_color() == "black"
+    assert titles[1].get_color() == plots.PALETTE["vermillion"] and titles[0].get_color() == "black"
     plt.close("all")
+
+
+def test_the_book_style_draws_in_the_palette_at_150_dpi():
+    with matplotlib.rc_context():
+        plots.use_book_style()
+        fig, ax = plt.subplots()
+        lines = [ax.plot([0, 1], [0, i])[0] for i in range(len(plots.CYCLE))]
+        assert fig.dpi == plots.DPI == 150
+        assert [line.get_color() for line in lines] == [plots.PALETTE[name] for name in plots.CYCLE]
+        assert set(plots.CYCLE) == set(plots.PALETTE) - {"black"}
+        plt.close(fig)

@@ -2,6 +2,32 @@
 
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
+
+# Okabe and Ito's colour-blind-safe palette (https://jfly.uni-koeln.de/color/), by name.
+PALETTE = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "sky": "#56B4E9",
+    "purple": "#CC79A7",
+    "yellow": "#F0E442",
+    "black": "#000000",
+}
+# The order in which a figure's lines and bars take PALETTE's colours (black is kept for text and edges).
+CYCLE = ("blue", "vermillion", "green", "orange", "sky", "purple", "yellow")
+DPI = 150  # of every figure a chapter stores
+
+
+def use_book_style():
+    """Every figure drawn after this call takes ``CYCLE``'s colours in turn and is rendered at ``DPI``.
+
+    ``lib.setup`` calls it, so that every chapter's figures share one style.
+    """
+    plt.rcParams.update(
+        {"axes.prop_cycle": cycler(color=[PALETTE[name] for name in CYCLE]), "figure.dpi": DPI, "savefig.dpi": DPI}
+    )
 
 
 def gradient_norms(norms, title=None):
@@ -24,7 +50,7 @@ def gradient_norms(norms, title=None):
 
 
 def image_grid(images, true_labels, predicted_labels=None, class_names=None, columns=5):
-    """Images with their true (and predicted) labels; wrong ones in red.
+    """Images with their true (and predicted) labels; wrong ones in vermillion.
 
     ``images``: ``(n, h, w)`` or ``(n, h, w, c)`` with values in [0, 1].
     """
@@ -41,7 +67,7 @@ def image_grid(images, true_labels, predicted_labels=None, class_names=None, col
         color = "black"
         if predicted_labels is not None:
             text += f"\npred: {_label(predicted_labels[i], class_names)}"
-            color = "black" if predicted_labels[i] == true_labels[i] else "crimson"
+            color = "black" if predicted_labels[i] == true_labels[i] else PALETTE["vermillion"]
         ax.set_title(text, fontsize=9, color=color)
     plt.tight_layout()
     plt.show()

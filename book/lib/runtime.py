@@ -6,6 +6,8 @@ import os
 import keras
 import tensorflow as tf
 
+from lib import plots
+
 PROFILE_VARIABLE = "RESNET_BOOK_PROFILE"
 PROFILES = ("quick", "full")
 ACCELERATE_VARIABLE = "RESNET_BOOK_ACCELERATE"
@@ -128,7 +130,7 @@ def seed_everything(seed):
 
 
 def setup(seed=0):
-    """Prepare a chapter: profile, seeds, precision and determinism; print one line.
+    """Prepare a chapter: profile, seeds, precision, determinism and the figures' style; print one line.
 
     Not accelerated (``RESNET_BOOK_ACCELERATE=off``, or ``auto`` without a
     GPU): Keras' global dtype policy is ``float32`` and TensorFlow's op
@@ -149,6 +151,7 @@ def setup(seed=0):
     keras.mixed_precision.set_global_policy("mixed_float16" if fast else "float32")
     if not fast:
         tf.config.experimental.enable_op_determinism()
+    plots.use_book_style()
     run = Run(profile=profile, seed=seed, accelerated=fast)
     print(
         f"profile {profile} | seed {seed} | {device_name()} | {run.precision} | "
