@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Circle, FancyBboxPatch
 
-from lib.plots import PALETTE
+from lib.plots import DPI, PALETTE
 
 # A kind of box -> its PALETTE colour (fills blended toward white, edges a shade darker).
 KINDS = {
@@ -166,7 +166,7 @@ def _shortcut(ax, fork, add, side, label):
 
 def _panels(titles, width):
     """A figure of one panel a title, each ``width`` inches wide; returns the figure and the axes."""
-    fig = plt.figure(figsize=(width * len(titles), 6))
+    fig = plt.figure(figsize=(width * len(titles), 6), dpi=DPI)
     axes = []
     for i, title in enumerate(titles):
         ax = fig.add_axes((i / len(titles), 0, 1 / len(titles), 1))
