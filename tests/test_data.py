@@ -310,15 +310,6 @@ def test_subset_checks_its_arguments():
     assert data.subset(x, y, np.int64(20))[0] is x
 
 
-def test_fault_frequency_checks_its_arguments():
-    assert data.fault_frequency("outer race, mild") == pytest.approx(3.585 * 29.95)
-    assert data.fault_frequency("healthy") is None
-    with pytest.raises(ValueError, match="unknown class 'outer race'; choose one of 'healthy', 'inner race, mild'"):
-        data.fault_frequency("outer race")
-    with pytest.raises(ValueError, match="shaft_hz must be a positive number"):
-        data.fault_frequency("healthy", shaft_hz=-1)
-
-
 def make_image_folder(root, classes=("chef", "doctor"), per_class=5, size=(12, 10)):
     rng = np.random.default_rng(0)
     for name in classes:

@@ -3,19 +3,19 @@ import pytest
 from reference import snr_db
 
 import lib
-from lib import data
+from lib import data, signals
 
 
 @pytest.fixture(scope="module")
-def signals():
-    return data.vibration(4, length=1024, seed=0)
+def samples():
+    return signals.vibration(4, length=1024, seed=0)
 
 
-@pytest.mark.parametrize("kind", data.NOISE_KINDS)
+@pytest.mark.parametrize("kind", signals.NOISE_KINDS)
 @pytest.mark.parametrize("target", [-5, 0, 5])
-def test_add_noise_hits_the_snr_of_every_sample(signals, kind, target):
-    x, _ = signals
-    noisy = data.add_noise(x, target, kind, seed=3)
+def test_add_noise_hits_the_snr_of_every_sample(samples, kind, target):
+    x, _ = samples
+    noisy = signals.add_noise(x, target, kind, seed=3)
     assert noisy.shape == x.shape and noisy.dtype == np.float32
     np.testing.assert_allclose(snr_db(x, noisy), target, atol=0.1)
 
@@ -23,20 +23,21 @@ def test_add_noise_hits_the_snr_of_every_sample(signals, kind, target):
 def test_add_noise_takes_one_signal_and_a_batch_without_channels():
     rng = np.random.default_rng(0)
     one = rng.normal(size=500)
-    noisy = data.add_noise(one, 0, "pink", seed=1)
+    noisy = signals.add_noise(one, 0, "pink", seed=1)
     assert noisy.shape == (500,)
     assert abs(10 * np.log10(np.mean(one**2) / np.mean((noisy - one) ** 2))) < 0.1
-    assert data.add_noise(rng.normal(size=(3, 500)), 0).shape == (3, 500)
+    assert signals.add_noise(rng.normal(size=(3, 500)), 0).shape == (3, 500)
 
 
-def test_add_noise_is_reproducible_by_seed(signals):
-    x, _ = signals
-    np.testing.assert_array_equal(data.add_noise(x, 0, "laplacian", seed=5), data.add_noise(x, 0, "laplacian", seed=5))
-    assert not np.array_equal(data.add_noise(x, 0, "laplacian", seed=5), data.add_noise(x, 0, "laplacian", seed=6))
+def test_add_noise_is_reproducible_by_seed(samples):
+    x, _ = samples
+    noisy = signals.add_noise(x, 0, "laplacian", seed=5)
+    np.testing.assert_array_equal(noisy, signals.add_noise(x, 0, "laplacian", seed=5))
+    assert not np.array_equal(noisy, signals.add_noise(x, 0, "laplacian", seed=6))
 
 
 def test_pink_noise_has_a_one_over_f_spectrum():
-    zeros_plus_noise = data.add_noise(np.ones((64, 4096, 1)), 0, "pink", seed=0) - 1
+    zeros_plus_noise = signals.add_noise(np.ones((64, 4096, 1)), 0, "pink", seed=0) - 1
     power = np.mean(np.abs(np.fft.rfft(zeros_plus_noise[..., 0], axis=1)) ** 2, axis=0)
     frequencies = np.fft.rfftfreq(4096)
     band = (frequencies > 0.005) & (frequencies < 0.25)
@@ -48,7 +49,7 @@ def test_laplacian_noise_has_heavy_tails_and_gaussian_does_not():
     ones = np.ones((8, 20000, 1))
 
     def excess_kurtosis(kind):
-        noise = (data.add_noise(ones, 0, kind, seed=0) - 1).ravel()
+        noise = (signals.add_noise(ones, 0, kind, seed=0) - 1).ravel()
         return np.mean(noise**4) / np.mean(noise**2) ** 2 - 3
 
     assert abs(excess_kurtosis("laplacian") - 3) < 0.3
@@ -57,18 +58,18 @@ def test_laplacian_noise_has_heavy_tails_and_gaussian_does_not():
 
 def test_unknown_noise_kind_names_the_choices():
     with pytest.raises(ValueError, match="unknown noise kind 'white'; choose one of gaussian, laplacian, pink"):
-        data.add_noise(np.ones(10), 0, "white")
+        signals.add_noise(np.ones(10), 0, "white")
 
 
 def test_vibration_shapes_balance_and_reproducibility():
-    x, y = data.vibration(5, seed=1)
+    x, y = signals.vibration(5, seed=1)
     assert x.shape == (40, 2048, 1) and x.dtype == np.float32 and y.shape == (40,)
-    assert np.bincount(y).tolist() == [5] * len(data.VIBRATION_CLASSES) == [5] * 8
+    assert np.bincount(y).tolist() == [5] * len(signals.VIBRATION_CLASSES) == [5] * 8
     assert not np.array_equal(y, np.sort(y)), "the classes are shuffled"
-    again, labels = data.vibration(5, seed=1)
+    again, labels = signals.vibration(5, seed=1)
     np.testing.assert_array_equal(x, again)
     np.testing.assert_array_equal(y, labels)
-    other, _ = data.vibration(5, seed=2)
+    other, _ = signals.vibration(5, seed=2)
     assert not np.allclose(x, other)
     assert np.all(np.isfinite(x))
 
@@ -76,23 +77,33 @@ def test_vibration_shapes_balance_and_reproducibility():
 def test_fault_frequencies_show_in_the_envelope_spectrum():
     # The outer-race defect strikes at BPFO: band-pass around the resonance,
     # take the Hilbert envelope (an analytic signal made with the FFT): it peaks there.
-    x, y = data.vibration(20, length=8192, seed=0)
-    outer = x[y == data.VIBRATION_CLASSES.index("outer race, severe"), :, 0]
+    x, y = signals.vibration(20, length=8192, seed=0)
+    outer = x[y == signals.VIBRATION_CLASSES.index("outer race, severe"), :, 0]
     spectrum = np.fft.fft(outer, axis=1)
-    hertz = np.fft.fftfreq(8192, 1 / data.SAMPLING_RATE)
+    hertz = np.fft.fftfreq(8192, 1 / signals.SAMPLING_RATE)
     spectrum *= 2 * ((hertz > 2000) & (hertz < 4000))
     envelope = np.abs(np.fft.ifft(spectrum, axis=1))
     power = np.mean(np.abs(np.fft.rfft(envelope - envelope.mean(axis=1, keepdims=True), axis=1)), axis=0)
-    frequencies = np.fft.rfftfreq(8192, 1 / data.SAMPLING_RATE)
+    frequencies = np.fft.rfftfreq(8192, 1 / signals.SAMPLING_RATE)
     band = (frequencies > 50) & (frequencies < 300)
     peak = frequencies[band][np.argmax(power[band])]
-    assert abs(peak - data.fault_frequency("outer race, severe")) < 0.06 * data.fault_frequency("outer race, severe")
+    bpfo = signals.fault_frequency("outer race, severe")
+    assert abs(peak - bpfo) < 0.06 * bpfo
+
+
+def test_fault_frequency_checks_its_arguments():
+    assert signals.fault_frequency("outer race, mild") == pytest.approx(3.585 * 29.95)
+    assert signals.fault_frequency("healthy") is None
+    with pytest.raises(ValueError, match="unknown class 'outer race'; choose one of 'healthy', 'inner race, mild'"):
+        signals.fault_frequency("outer race")
+    with pytest.raises(ValueError, match="shaft_hz must be a positive number"):
+        signals.fault_frequency("healthy", shaft_hz=-1)
 
 
 def test_the_classes_are_separable_without_noise():
     lib.setup(seed=0)
-    x, y = data.vibration(40, length=1024, seed=0)
-    x_test, y_test = data.vibration(15, length=1024, seed=1)
+    x, y = signals.vibration(40, length=1024, seed=0)
+    x_test, y_test = signals.vibration(15, length=1024, seed=1)
     model = lib.models.drsn((1024, 1), 8, stage_filters=(8, 16), units_per_stage=1, thresholds=None, stem_strides=2)
     model.compile(optimizer=lib.train.keras.optimizers.Adam(0.003), loss="sparse_categorical_crossentropy")
     lib.train.fit(model, x, y, epochs=15, batch_size=32, seed=0)

@@ -281,24 +281,3 @@ def strategy():
     if len(gpus()) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
-
-
-def accelerate(mixed_precision=True, xla=True):
-    """Mixed precision and XLA, on a GPU only; return the options for ``model.compile``.
-
-    With a GPU: ``mixed_precision`` sets Keras' global policy to ``mixed_float16``
-    (build models *after* this call; ``compile`` then adds loss scaling), and ``xla``
-    returns ``{"jit_compile": True}``. Without one nothing changes (float32, Keras'
-    default compilation, which leaves XLA off on a CPU), and it says so: on a CPU
-    float16 is emulated and XLA was measured slower. Prints one line either way.
-    """
-    if not gpus():
-        print("no GPU visible: float32 and Keras' default compilation kept (mixed precision and XLA are for GPUs)")
-        return {}
-    if mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_float16")
-    print(
-        f"GPU visible: policy {keras.mixed_precision.global_policy().name}, "
-        f"XLA {'on' if xla else 'left to Keras'} (jit_compile)"
-    )
-    return {"jit_compile": True} if xla else {}
