@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh machine:
 #   make book   build the site into _build/html (installs what it needs first)
 #   make test   unit tests, quick-profile nbval over every chapter, site build
-# Slower checks, each on its own (not part of make test):
+# Slower checks, each on its own (not part of make test; NOTEBOOKS="book/04_shrinkage.ipynb ..." runs some chapters only):
 #   make test-accelerate   every chapter's quick profile with the GPU code path forced on this CPU
 #   make test-colab        every chapter's quick profile in Colab's runtime (_build/venv-colab, from requirements-colab.txt)
 # make lock rewrites requirements.lock from requirements.txt (UPGRADE=1: unpinned packages to their newest releases).
@@ -19,6 +19,8 @@ COLAB_INSTALLED := $(COLAB_VENV)/.installed
 
 # pip-compile resolves for the Python it runs on: the lock is for Python 3.11 on Linux x86-64, as CI.
 LOCK_TOOLS := _build/lock-tools
+# What test-accelerate and test-colab run under nbval: the whole book unless told otherwise.
+NOTEBOOKS ?= book
 
 .PHONY: install install-colab book test test-accelerate test-colab lint format outputs release lock clean
 
@@ -56,11 +58,11 @@ test: $(INSTALLED) lint
 
 # The GPU code path (mixed precision + XLA) forced on this CPU: every chapter's quick profile under nbval.
 test-accelerate: $(INSTALLED)
-	RESNET_BOOK_ACCELERATE=on RESNET_BOOK_PROFILE=quick $(BIN)/python -m pytest --nbval --nbval-current-env --durations=0 book
+	RESNET_BOOK_ACCELERATE=on RESNET_BOOK_PROFILE=quick $(BIN)/python -m pytest --nbval --nbval-current-env --durations=0 $(NOTEBOOKS)
 
 # Colab's versions (TensorFlow 2.20, Keras 3.13, NumPy 2.1, Python 3.13): every chapter's quick profile under nbval.
 test-colab: $(COLAB_INSTALLED)
-	RESNET_BOOK_PROFILE=quick $(COLAB_VENV)/bin/python -m pytest --nbval --nbval-current-env --durations=0 book
+	RESNET_BOOK_PROFILE=quick $(COLAB_VENV)/bin/python -m pytest --nbval --nbval-current-env --durations=0 $(NOTEBOOKS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

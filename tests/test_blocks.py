@@ -51,6 +51,27 @@ def test_basic_block_matches_numpy(strides, filters, option):
     np.testing.assert_allclose(np.asarray(model(x, training=False)), expected, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("strides, filters, scale", [(1, 4, 0.5), (2, 8, 0.5), (1, 4, 2.0)])
+def test_scaled_shortcut_matches_numpy(strides, filters, scale):
+    x = fixed_input((2, 8, 8, 4))
+    model, w = block_model(blocks.basic_block, (8, 8, 4), filters, strides, "A", shortcut_scale=scale)
+    y = relu(bn_reference(model, "b_1_bn", conv2d_same(x, w["b_1_conv"][0], strides)))
+    y = bn_reference(model, "b_2_bn", conv2d_same(y, w["b_2_conv"][0]))
+    expected = relu(y + scale * option_a(x, filters, strides))
+    np.testing.assert_allclose(np.asarray(model(x, training=False)), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_a_block_whose_last_bn_is_zeroed_passes_its_scaled_input_through():
+    # gamma = beta = 0 on the branch's last BN makes F(x) = 0: the block is relu(scale * x), x >= 0 here.
+    x = np.abs(fixed_input((2, 8, 8, 4)))
+    for scale in (1.0, 0.5):
+        model, _ = block_model(blocks.basic_block, (8, 8, 4), 4, shortcut_scale=scale)
+        bn = model.get_layer("b_2_bn")
+        gamma, beta, mean, variance = bn.get_weights()
+        bn.set_weights([np.zeros_like(gamma), np.zeros_like(beta), mean, variance])
+        np.testing.assert_allclose(np.asarray(model(x, training=False)), scale * x, atol=1e-6)
+
+
 def test_plain_block_has_no_shortcut():
     x = fixed_input((1, 8, 8, 4))
     inputs = keras.Input((8, 8, 4))

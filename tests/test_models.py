@@ -71,6 +71,26 @@ def test_classes_must_be_two_or_more(classes):
             build()
 
 
+@pytest.mark.parametrize("scale", [0, -0.5, "0.5", True])
+def test_shortcut_scale_must_be_a_positive_number(scale):
+    with pytest.raises(
+        ValueError, match=rf"shortcut_scale must be a positive number \(1 is the identity\), not {scale!r}"
+    ):
+        models.cifar_resnet(8, shortcut_scale=scale)
+
+
+def test_shortcut_scale_is_refused_with_preactivation():
+    with pytest.raises(ValueError, match="shortcut_scale applies to post-activation blocks only"):
+        models.cifar_resnet(8, preactivation=True, shortcut_scale=0.5)
+
+
+def test_a_scaled_shortcut_adds_no_parameters_and_a_scale_layer_per_block():
+    scaled = models.cifar_resnet(20, shortcut_scale=0.5)
+    assert scaled.count_params() == models.cifar_resnet(20).count_params()
+    assert sum(layer.name.endswith("_scale") for layer in scaled.layers) == 9
+    assert not any(layer.name.endswith("_scale") for layer in models.cifar_resnet(20).layers)
+
+
 def test_unknown_shortcut_names_the_argument():
     with pytest.raises(ValueError, match="shortcut must be one of A, B, C, not 'D'"):
         models.cifar_resnet(8, shortcut="D")

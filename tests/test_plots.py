@@ -11,8 +11,16 @@ from lib import plots  # noqa: E402
 def test_gradient_norms_draws_one_line_per_network_on_a_log_axis(monkeypatch):
     monkeypatch.setattr(plt, "show", lambda: None)
     plots.gradient_norms({"a": [1.0, 2.0, 4.0], "b": [0.5, 0.5]}, title="t")
-    ax = plt.gcf().axes[0]
-    assert len(ax.lines) == 2 and ax.get_yscale() == "log" and ax.get_xlabel() and ax.get_ylabel()
+    fig = plt.gcf()
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and ax.get_xlabel() and ax.get_ylabel() and fig.dpi == plots.DPI
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["a", "b", "dense classifier"]
+    diamonds = [line for line in ax.lines if line.get_marker() == "D" and len(line.get_xdata())]
+    # The classifier is each network's last point, a diamond of that network's colour.
+    assert [(list(d.get_xdata()), list(d.get_ydata())) for d in diamonds] == [([3], [4.0]), ([2], [0.5])]
+    convolutions = [line for line in ax.lines if line.get_marker() == "."]
+    assert [list(line.get_ydata()) for line in convolutions] == [[1.0, 2.0], [0.5]]
     plt.close("all")
 
 

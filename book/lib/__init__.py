@@ -13,7 +13,7 @@ submodules, one per responsibility:
 - ``lib.plots``: the book's figures and their style (a colour-blind-safe palette)
 - ``lib.diagrams``: the block diagrams
 - ``lib.show``: lib's own source, displayed in a chapter
-- ``lib.checks``: ``expect(condition, claim)``
+- ``lib.checks``: ``expect(condition, claim)``, the seed-comparison rule (``compare_seeds``), exercise checkers
 - ``lib.results``: measured figures saved for the results page
 """
 

@@ -211,17 +211,25 @@ def add(shortcut_tensor, residual_tensor, name):
     return layers.Add(name=f"{name}_add")([shortcut_tensor, residual_tensor])
 
 
-def basic_block(x, filters, strides=1, shortcut_option="A", residual=True, weight_decay=0.0, name="block"):
+def basic_block(
+    x, filters, strides=1, shortcut_option="A", residual=True, weight_decay=0.0, name="block", *, shortcut_scale=1.0
+):
     """Two 3x3 convolutions, post-activation (He et al. 2016, CIFAR nets).
 
     ``(batch, h, w, c)`` -> ``(batch, h / strides, w / strides, filters)``:
     conv-BN-ReLU-conv-BN, add the shortcut, ReLU. With ``residual=False``
     there is no shortcut: the same layers form a plain block.
+    ``shortcut_scale`` multiplies the shortcut before the sum (layer
+    ``{name}_scale``), the constant-scaling ablation of He et al.'s "Identity
+    Mappings"; the default 1 is the identity shortcut.
     """
     y = bn_relu(conv(x, filters, 3, strides, weight_decay, name=f"{name}_1_conv"), f"{name}_1")
     y = bn_relu(conv(y, filters, 3, 1, weight_decay, name=f"{name}_2_conv"), f"{name}_2", relu=False)
     if residual:
-        y = add(shortcut(x, filters, strides, shortcut_option, weight_decay, name=name), y, name)
+        s = shortcut(x, filters, strides, shortcut_option, weight_decay, name=name)
+        if shortcut_scale != 1:
+            s = layers.Rescaling(shortcut_scale, name=f"{name}_scale")(s)
+        y = add(s, y, name)
     return layers.Activation("relu", name=f"{name}_out")(y)
 
 

@@ -19,6 +19,31 @@ def expect(condition, claim):
     print(f"✓ {claim}")
 
 
+def compare_seeds(first, second, names=("first", "second"), scale=1.0, unit=""):
+    """The book's rule for a comparison over seeds; return its verdict as a dict.
+
+    ``first``, ``second``: one value per seed for each setting (at least two
+    each). The difference of the means resolves only when it exceeds twice
+    the larger of the two sample standard deviations. Keys: ``gap`` (mean of
+    ``first`` minus mean of ``second``, times ``scale``), ``twice_spread``
+    (likewise scaled), ``resolved`` and ``text``, one sentence naming both
+    settings in ``names`` with the numbers in ``unit``.
+    """
+    first, second = (np.asarray(values, dtype=float).reshape(-1) for values in (first, second))
+    if min(first.size, second.size) < 2 or not (np.isfinite(first).all() and np.isfinite(second).all()):
+        raise ValueError(
+            f"compare_seeds needs at least two finite values (one per seed) for each setting; "
+            f"got {first.size} and {second.size}."
+        )
+    gap = scale * (first.mean() - second.mean())
+    twice_spread = scale * 2 * max(first.std(ddof=1), second.std(ddof=1))
+    resolved = bool(abs(gap) > twice_spread)
+    a, b = names
+    outcome = f"resolved: {a if gap > 0 else b} is higher" if resolved else "unresolved at this budget"
+    text = f"{a} - {b}: {gap:+.2f}{unit}, twice the larger spread {twice_spread:.2f}{unit}: {outcome}"
+    return {"gap": float(gap), "twice_spread": float(twice_spread), "resolved": resolved, "text": text}
+
+
 def compare_blocks(candidate, reference, input_shape, filters, strides, name="exercise"):
     """Check a reader's block against ``lib``'s on a fixed input; print the verdict (``✓`` or ``✗``).
 

@@ -42,7 +42,14 @@ def _input_shape(input_shape, ranks, what, smallest=1):
 
 
 def cifar_resnet(
-    depth, residual=True, shortcut="A", input_shape=(32, 32, 1), classes=10, weight_decay=1e-4, preactivation=False
+    depth,
+    residual=True,
+    shortcut="A",
+    input_shape=(32, 32, 1),
+    classes=10,
+    weight_decay=1e-4,
+    preactivation=False,
+    shortcut_scale=1.0,
 ):
     """He et al.'s CIFAR network of ``depth = 6n + 2`` layers, residual or plain.
 
@@ -53,6 +60,8 @@ def cifar_resnet(
     every other layer, so plain and residual nets have the same parameters
     under option A. ``preactivation=True`` uses He et al.'s pre-activation
     blocks ("Identity Mappings") and a final BN-ReLU before the pooling.
+    ``shortcut_scale`` multiplies every shortcut (post-activation blocks only;
+    see ``blocks.basic_block``).
     """
     if not isinstance(depth, int) or isinstance(depth, bool) or depth < 8 or (depth - 2) % 6:
         raise ValueError(f"depth must be 6n + 2 for a whole n >= 1 (8, 14, 20, 32, 44, 56, 110, ...), not {depth!r}.")
@@ -60,8 +69,15 @@ def cifar_resnet(
     classes = _whole(classes, "classes", 2)
     if shortcut not in blocks.SHORTCUT_OPTIONS:
         raise ValueError(f"shortcut must be one of {', '.join(blocks.SHORTCUT_OPTIONS)}, not {shortcut!r}.")
+    if not isinstance(shortcut_scale, (int, float)) or isinstance(shortcut_scale, bool) or shortcut_scale <= 0:
+        raise ValueError(f"shortcut_scale must be a positive number (1 is the identity), not {shortcut_scale!r}.")
+    if preactivation and shortcut_scale != 1:
+        raise ValueError(
+            "shortcut_scale applies to post-activation blocks only; leave it at 1 with preactivation=True."
+        )
     blocks_per_stage = (depth - 2) // 6
     block = blocks.preact_basic_block if preactivation else blocks.basic_block
+    scale = {} if preactivation else {"shortcut_scale": shortcut_scale}
     inputs = keras.Input(shape=input_shape, name="image")
     x = blocks.conv(inputs, 16, 3, 1, weight_decay, name="stem_conv")
     if not preactivation:
@@ -69,7 +85,7 @@ def cifar_resnet(
     for stage, filters in enumerate((16, 32, 64), start=1):
         for unit in range(1, blocks_per_stage + 1):
             strides = 2 if stage > 1 and unit == 1 else 1
-            x = block(x, filters, strides, shortcut, residual, weight_decay, name=f"stage{stage}_block{unit}")
+            x = block(x, filters, strides, shortcut, residual, weight_decay, name=f"stage{stage}_block{unit}", **scale)
     if preactivation:
         x = blocks.bn_relu(x, "post")
     outputs = classifier(x, classes, weight_decay)

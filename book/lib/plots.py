@@ -17,8 +17,9 @@ PALETTE = {
 }
 # The order in which a figure's lines and bars take PALETTE's colours (black is kept for text and edges).
 CYCLE = ("blue", "vermillion", "green", "orange", "sky", "purple", "yellow")
-# The resolution of the block diagrams. The chapters' other figures keep matplotlib's 100 dpi until every chapter
-# is rerun: nbval compares a figure's text, "<Figure size 700x400 with 1 Axes>", which the dpi scales.
+# The resolution of the block diagrams and of the figures drawn after each chapter's latest full run (pass
+# dpi=DPI to plt.subplots). Figures of chapters not yet rerun keep matplotlib's 100 dpi: nbval compares a
+# figure's text, "<Figure size 700x400 with 1 Axes>", which the dpi scales.
 DPI = 150
 
 
@@ -31,16 +32,22 @@ def use_book_style():
 
 
 def gradient_norms(norms, title=None):
-    """Per-layer gradient norms, one line a network, log scale.
+    """Per-layer gradient norms, one line a network, log scale, at ``DPI``.
 
     ``norms``: mapping from a network's name to a sequence of norms ordered
-    from the input layer to the output layer.
+    from the first convolution to the output layer, whose last entry is the
+    dense classifier: it is drawn as an open diamond, set apart from the
+    convolutions by a dotted line.
     """
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=DPI)
     for name, values in norms.items():
-        ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=name)
+        layer = np.arange(1, len(values) + 1)
+        (line,) = ax.plot(layer[:-1], values[:-1], marker=".", label=name)
+        ax.plot(layer[-2:], values[-2:], color=line.get_color(), linestyle=":")
+        ax.plot(layer[-1], values[-1], color=line.get_color(), marker="D", markerfacecolor="none", linestyle="none")
+    ax.plot([], [], color="grey", marker="D", markerfacecolor="none", linestyle="none", label="dense classifier")
     ax.set_yscale("log")
-    ax.set_xlabel("convolution layer (1 = nearest the input)")
+    ax.set_xlabel("weighted layer (1 = the first convolution; the last point of each line is the classifier)")
     ax.set_ylabel("gradient norm ‖∂L/∂W‖")
     ax.grid(alpha=0.3, which="both")
     ax.legend()
