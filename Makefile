@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh machine:
 #   make book   build the site into _build/html (installs what it needs first)
-#   make test   unit tests, quick-profile nbval over every chapter, site build
-# Slower checks, each on its own (not part of make test; NOTEBOOKS="book/04_shrinkage.ipynb ..." runs some chapters only):
+#   make test   unit tests, quick-profile nbval over every chapter, site build, and the two slower
+#               checks below on a few chapters
+# Slower checks over the whole book, each on its own (make test runs them on a few chapters; NOTEBOOKS="..." chooses):
 #   make test-accelerate   every chapter's quick profile with the GPU code path forced on this CPU
 #   make test-colab        every chapter's quick profile in Colab's runtime (_build/venv-colab, from requirements-colab.txt)
 # make lock rewrites requirements.lock from requirements.txt (UPGRADE=1: unpinned packages to their newest releases).
@@ -51,10 +52,17 @@ lock:
 book: $(INSTALLED)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --quiet
 
+# What CI time allows of the two slower checks below: Colab's versions on the chapters whose compared
+# outputs print tables and custom layers, and the GPU code path on the chapter of float16 custom layers.
+COLAB_IN_TEST := book/03_resnet50.ipynb book/04_shrinkage.ipynb book/05_fault_diagnosis.ipynb book/06_at_scale.ipynb book/results.ipynb
+ACCELERATE_IN_TEST := book/04_shrinkage.ipynb
+
 test: $(INSTALLED) lint
 	$(BIN)/python scripts/pace.py  # this machine's pace, so that the times below compare by ratios
 	$(BIN)/python -m pytest tests
 	RESNET_BOOK_PROFILE=quick $(BIN)/python -m pytest --nbval --nbval-current-env --durations=0 book
+	$(MAKE) --no-print-directory test-colab NOTEBOOKS="$(COLAB_IN_TEST)"
+	$(MAKE) --no-print-directory test-accelerate NOTEBOOKS="$(ACCELERATE_IN_TEST)"
 
 # The GPU code path (mixed precision + XLA) forced on this CPU: every chapter's quick profile under nbval.
 test-accelerate: $(INSTALLED)
