@@ -32,8 +32,9 @@ def compare_seeds(first, second, names=("first", "second"), scale=1.0, unit=""):
     first, second = (np.asarray(values, dtype=float).reshape(-1) for values in (first, second))
     if min(first.size, second.size) < 2 or not (np.isfinite(first).all() and np.isfinite(second).all()):
         raise ValueError(
-            f"compare_seeds needs at least two finite values (one per seed) for each setting; "
-            f"got {first.size} and {second.size}."
+            f"compare_seeds needs at least two finite values (one per seed) for each setting, and nothing else; "
+            f"got {first.size} values ({np.isfinite(first).sum()} finite) and "
+            f"{second.size} ({np.isfinite(second).sum()} finite)."
         )
     gap = scale * (first.mean() - second.mean())
     twice_spread = scale * 2 * max(first.std(ddof=1), second.std(ddof=1))
