@@ -289,6 +289,24 @@ def test_as_images_refuses_what_it_would_scale_wrongly():
     np.testing.assert_allclose(data.as_images(np.array([[[0, 51, 255]]], np.int64))[..., 0], [[[0, 0.2, 1]]], rtol=1e-6)
 
 
+def test_downsample_averages_squares():
+    x = np.arange(2 * 4 * 6 * 3, dtype=np.float32).reshape(2, 4, 6, 3)
+    small = data.downsample(x)
+    assert small.shape == (2, 2, 3, 3)
+    expected = np.mean([x[:, i::2, j::2] for i in (0, 1) for j in (0, 1)], axis=0)  # the four corners of each square
+    np.testing.assert_allclose(small, expected, rtol=1e-6)
+    np.testing.assert_allclose(data.downsample(x, factor=1), x)
+
+
+def test_downsample_says_what_to_fix():
+    with pytest.raises(ValueError, match="multiples of 2.*size=28"):
+        data.downsample(np.zeros((1, 27, 28, 1)))
+    with pytest.raises(ValueError, match="shape"):
+        data.downsample(np.zeros((28, 28, 1)))
+    with pytest.raises(ValueError, match="factor"):
+        data.downsample(np.zeros((1, 4, 4, 1)), factor=0)
+
+
 def test_subset_is_reproducible():
     x, y = np.arange(100), np.arange(100) * 2
     a, b = data.subset(x, y, 10, seed=1)

@@ -143,6 +143,44 @@ def test_compare_blocks_verdicts(capsys):
     assert verdicts[3].startswith("✗ not implemented yet")
 
 
+def test_compare_blocks_tests_the_wiring_of_a_basic_block_with_option_a(capsys):
+    import keras
+
+    def reference(x, filters, strides, name):
+        return lib.blocks.basic_block(x, filters, strides, "A", name=name)
+
+    def option_a(x, filters, strides):
+        x = x[:, ::strides, ::strides, :]
+        extra = filters - x.shape[-1]
+        return keras.ops.pad(x, [[0, 0], [0, 0], [0, 0], [extra // 2, extra - extra // 2]])
+
+    def branch(x, filters, strides, name):
+        y = lib.blocks.bn_relu(lib.blocks.conv(x, filters, 3, strides, name=f"{name}_1_conv"), f"{name}_1")
+        return lib.blocks.bn_relu(lib.blocks.conv(y, filters, 3, name=f"{name}_2_conv"), f"{name}_2", relu=False)
+
+    def right(x, filters, strides, name):  # option A in keras.ops: no layer of lib's name, no weights
+        return keras.layers.ReLU()(keras.layers.Add()([option_a(x, filters, strides), branch(x, filters, strides, name)]))
+
+    def relu_before_the_sum(x, filters, strides, name):
+        y = keras.layers.ReLU()(branch(x, filters, strides, name))
+        return keras.layers.Add()([option_a(x, filters, strides), y])
+
+    def padded_at_the_end(x, filters, strides, name):
+        s = keras.ops.pad(x[:, ::strides, ::strides, :], [[0, 0], [0, 0], [0, 0], [0, filters - x.shape[-1]]])
+        return keras.layers.ReLU()(keras.layers.Add()([s, branch(x, filters, strides, name)]))
+
+    def unsubsampled(x, filters, strides, name):
+        return keras.layers.ReLU()(keras.layers.Add()([option_a(x, filters, 1), branch(x, filters, strides, name)]))
+
+    for candidate in (right, relu_before_the_sum, padded_at_the_end, unsubsampled):
+        lib.checks.compare_blocks(candidate, reference, input_shape=(8, 8, 4), filters=8, strides=2)
+    verdicts = capsys.readouterr().out.splitlines()
+    assert verdicts[0] == "✓ your block matches lib's on a fixed input"
+    assert verdicts[1].startswith("✗ outputs differ")
+    assert verdicts[2].startswith("✗ outputs differ")
+    assert verdicts[3].startswith("✗ your block cannot be built on an input of shape (None, 8, 8, 4)")
+
+
 def test_show_source_refuses_a_file_changed_since_import(monkeypatch):
     assert "def expect" in lib.show.source(lib.checks.expect).data
     monkeypatch.setattr(lib.show, "IMPORTED_AT", 0.0)

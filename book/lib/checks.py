@@ -49,8 +49,10 @@ def compare_blocks(candidate, reference, input_shape, filters, strides, name="ex
     """Check a reader's block against ``lib``'s on a fixed input; print the verdict (``✓`` or ``✗``).
 
     Both are called as ``block(x, filters, strides, name)`` on a
-    ``keras.Input(input_shape)``. The reader's layers must carry the same
-    names and weight shapes as the reference's; the reference's weights are
+    ``keras.Input(input_shape)``. Every layer of the reference that holds
+    weights must have a layer of the same name and weight shapes in the
+    reader's block (layers without weights, such as a ReLU or option A's
+    zero padding, may be written any way); the reference's weights are
     copied into them and both outputs compared on one fixed input.
     """
     try:
@@ -59,9 +61,14 @@ def compare_blocks(candidate, reference, input_shape, filters, strides, name="ex
     except NotImplementedError:
         print("✗ not implemented yet: replace `raise NotImplementedError` with your code")
         return
+    except (ValueError, TypeError) as error:
+        print(f"✗ your block cannot be built on an input of shape {(None, *input_shape)}: {error}")
+        return
     inputs = keras.Input(input_shape)
     theirs = keras.Model(inputs, reference(inputs, filters, strides, name))
     for layer in theirs.layers[1:]:
+        if not layer.weights:
+            continue
         try:
             target = mine.get_layer(layer.name)
         except ValueError:

@@ -309,6 +309,26 @@ def as_images(x, size=None):
     return x
 
 
+def downsample(x, factor=2):
+    """Shrink images by averaging each ``factor`` x ``factor`` square of pixels.
+
+    ``(n, h, w, c)`` -> ``(n, h // factor, w // factor, c)``; ``h`` and ``w``
+    must be multiples of ``factor`` (pad first with ``as_images(x, size=...)``).
+    Chapters 1 and 2 train on Fashion-MNIST padded to 32x32 and halved to 16x16.
+    """
+    factor = _whole(factor, "factor", hint=" It is the side of the square of pixels averaged into one.")
+    x = np.asarray(x)
+    if x.ndim != 4:
+        raise ValueError(f"x must be images (n, h, w, channels); got an array of shape {x.shape}.")
+    n, h, w, c = x.shape
+    if h % factor or w % factor:
+        raise ValueError(
+            f"cannot average {factor}x{factor} squares of {h}x{w} images: the sides must be multiples of {factor}; "
+            f"pad them first, for example lib.data.as_images(x, size={-(-max(h, w) // factor) * factor})."
+        )
+    return x.reshape(n, h // factor, factor, w // factor, factor, c).mean(axis=(2, 4))
+
+
 def subset(x, y, n, seed=0):
     """``n`` examples drawn without replacement, the same ones for the same seed (all of them when ``n >= len(x)``)."""
     n = _whole(n, "n", hint=" It is how many examples to draw.")

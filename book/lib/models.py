@@ -8,7 +8,7 @@ softmax in float16 would round small probabilities away.
 import numbers
 
 import keras
-from keras import layers
+from keras import layers, ops
 
 from lib import blocks
 
@@ -266,7 +266,7 @@ def e1_mnist_bottleneck():
     x = layers.Flatten(name="flatten")(x)
     x = _e1_dense(x, 1024, "relu", name="fc1")
     x = layers.Dropout(0.5, name="dropout")(x)
-    outputs = _e1_dense(x, 10, None, name="logits")
+    outputs = _e1_dense(x, 10, None, name="logits", dtype="float32")  # float32 logits under any policy
     return keras.Model(inputs, outputs, name="e1_mnist_bottleneck")
 
 
@@ -312,11 +312,46 @@ def e2_fashion_resnet():
     x = layers.AveragePooling2D(2, name="pool")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(512, activation="relu", name="fc1")(x)
-    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
+    outputs = layers.Dense(10, activation="softmax", dtype="float32", name="predictions")(x)  # a float32 softmax
     return keras.Model(inputs, outputs, name="e2_fashion_resnet")
 
 
 FASHION_MNIST_MEAN, FASHION_MNIST_STD = 0.2860, 0.3530  # pixel mean and std of the 60,000 training images
+
+
+class RandomShift(layers.Layer):
+    """While training, shift each image by up to ``max_shift`` whole pixels each way, filling with zeros.
+
+    ``(batch, h, w, c)`` -> ``(batch, h, w, c)``; at inference the identity.
+    Each image draws its own offsets; the shift is two products with one-hot
+    selection matrices, so it is exact (no interpolation), deterministic and
+    compiles with XLA, unlike ``keras.layers.RandomTranslation``.
+    """
+
+    def __init__(self, max_shift, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(max_shift, bool) or not isinstance(max_shift, numbers.Integral) or max_shift < 1:
+            raise ValueError(f"max_shift must be a whole number of pixels >= 1, not {max_shift!r}.")
+        self.max_shift = int(max_shift)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, x, training=False):
+        if not training:
+            return x
+        m, (h, w) = self.max_shift, x.shape[1:3]
+        padded = ops.pad(x, [[0, 0], [m, m], [m, m], [0, 0]])
+        offsets = keras.random.randint((ops.shape(x)[0], 2), 0, 2 * m + 1, seed=self.seed_generator)
+        # rows[b, i, k] = 1 where k = i + offset: output row i is padded row i + offset (likewise columns).
+        rows = ops.one_hot(ops.arange(h)[None, :] + offsets[:, :1], h + 2 * m, dtype=x.dtype)
+        columns = ops.one_hot(ops.arange(w)[None, :] + offsets[:, 1:], w + 2 * m, dtype=x.dtype)
+        return ops.einsum("bilc,bjl->bijc", ops.einsum("bik,bklc->bilc", rows, padded), columns)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "max_shift": self.max_shift, "seed": self.seed}
 
 
 def _fashion_stage(x, filters, residual, name):
@@ -335,8 +370,8 @@ def fashion_resnet(width=16):
     """A small, fast residual net for Fashion-MNIST, after Page's ResNet-9 for CIFAR-10.
 
     ``(batch, 28, 28, 1)`` pixels in [0, 1] -> ``(batch, 10)`` softmax.
-    While training, random horizontal flips and shifts of up to 2 pixels;
-    then standardisation with the training set's mean and std, a 3x3 stem
+    While training, random horizontal flips and shifts of up to 2 whole
+    pixels (``RandomShift``); then standardisation with the training set's mean and std, a 3x3 stem
     (``width``) and three stages, each a conv-BN-ReLU and a 2x2 max-pool:
     ``2 * width`` at 28 -> 14 with an identity basic block, ``4 * width``
     at 14 -> 7, ``8 * width`` at 7 -> 3 with an identity basic block; global
@@ -344,13 +379,13 @@ def fashion_resnet(width=16):
     """
     inputs = keras.Input(shape=(28, 28, 1), name="image")
     x = layers.RandomFlip("horizontal", name="flip")(inputs)
-    x = layers.RandomTranslation(2 / 28, 2 / 28, fill_mode="constant", name="shift")(x)
+    x = RandomShift(2, name="shift")(x)
     x = layers.Normalization(mean=FASHION_MNIST_MEAN, variance=FASHION_MNIST_STD**2, name="standardise")(x)
     x = blocks.bn_relu(blocks.conv(x, width, 3, name="stem_conv"), "stem")
     for stage, (multiple, residual) in enumerate(((2, True), (4, False), (8, True)), start=1):
         x = _fashion_stage(x, multiple * width, residual, name=f"stage{stage}")
     x = layers.GlobalMaxPooling2D(name="pool")(x)
-    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
+    outputs = layers.Dense(10, activation="softmax", dtype="float32", name="predictions")(x)  # a float32 softmax
     return keras.Model(inputs, outputs, name=f"fashion_resnet{width}")
 
 

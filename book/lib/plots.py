@@ -56,14 +56,15 @@ def gradient_norms(norms, title=None):
     plt.show()
 
 
-def image_grid(images, true_labels, predicted_labels=None, class_names=None, columns=5):
+def image_grid(images, true_labels, predicted_labels=None, class_names=None, columns=5, dpi=None):
     """Images with their true (and predicted) labels; wrong ones in vermillion.
 
     ``images``: ``(n, h, w)`` or ``(n, h, w, c)`` with values in [0, 1].
+    ``dpi``: pass ``DPI``; None keeps matplotlib's 100 (see ``DPI``).
     """
     n = len(images)
     rows = -(-n // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(2 * columns, 2.3 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(2 * columns, 2.3 * rows), squeeze=False, dpi=dpi)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= n:
