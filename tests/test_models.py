@@ -323,7 +323,9 @@ def test_random_shift_moves_each_image_by_whole_pixels_and_only_while_training()
     padded = np.pad(x, [(0, 0), (2, 2), (2, 2), (0, 0)])
     seen = set()
     for image, out in zip(padded, y):
-        matches = [(dy, dx) for dy in range(5) for dx in range(5) if np.array_equal(out, image[dy : dy + 6, dx : dx + 5])]
+        matches = [
+            (dy, dx) for dy in range(5) for dx in range(5) if np.array_equal(out, image[dy : dy + 6, dx : dx + 5])
+        ]
         assert len(matches) == 1, "each output is exactly one integer shift of its input, zero-filled"
         seen.update(matches)
     assert len(seen) > 15, "the offsets vary from image to image over the whole range"

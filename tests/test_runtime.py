@@ -159,7 +159,9 @@ def test_compare_blocks_tests_the_wiring_of_a_basic_block_with_option_a(capsys):
         return lib.blocks.bn_relu(lib.blocks.conv(y, filters, 3, name=f"{name}_2_conv"), f"{name}_2", relu=False)
 
     def right(x, filters, strides, name):  # option A in keras.ops: no layer of lib's name, no weights
-        return keras.layers.ReLU()(keras.layers.Add()([option_a(x, filters, strides), branch(x, filters, strides, name)]))
+        return keras.layers.ReLU()(
+            keras.layers.Add()([option_a(x, filters, strides), branch(x, filters, strides, name)])
+        )
 
     def relu_before_the_sum(x, filters, strides, name):
         y = keras.layers.ReLU()(branch(x, filters, strides, name))
