@@ -28,3 +28,23 @@ def test_the_lower_setting_can_win():
 def test_fewer_than_two_finite_seeds_is_a_clear_error(first, second):
     with pytest.raises(ValueError, match="at least two finite values"):
         checks.compare_seeds(first, second)
+
+
+def test_check_exercise_gives_one_verdict_line_whatever_the_reader_wrote(capsys):
+    def unfinished():
+        raise NotImplementedError
+
+    def broken():
+        return 1 / 0
+
+    def judge(value):
+        return None if value == 4 else f"got {value}, expected 4"
+
+    for attempt in (lambda: 4, lambda: 5, unfinished, broken):
+        assert checks.check_exercise(attempt, judge, "four it is") is None
+    assert capsys.readouterr().out.splitlines() == [
+        "✓ four it is",
+        "✗ got 5, expected 4",
+        checks.NOT_YET,
+        "✗ your code raised ZeroDivisionError: division by zero",
+    ]

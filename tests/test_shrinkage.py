@@ -80,11 +80,14 @@ def test_unknown_thresholds_are_a_clear_error():
 
 
 def randomise_threshold_dense(model, seed=2):
-    """Give the threshold nets' dense layers non-zero biases and kernels of a fixed scale."""
+    """Give the threshold nets' dense layers, and the biases before the thresholds, non-zero values of a fixed scale."""
     rng = np.random.default_rng(seed)
     for layer in model.layers:
         if isinstance(layer, keras.layers.Dense) and "_threshold_" in layer.name:
             layer.set_weights([rng.normal(0, 0.5, w.shape) for w in layer.get_weights()])
+        elif layer.name.endswith("_2_conv") and layer.use_bias:
+            kernel, bias = layer.get_weights()
+            layer.set_weights([kernel, rng.normal(0, 0.5, bias.shape)])
 
 
 def shrinkage_reference(w, x, filters, strides, thresholds, name="b"):
@@ -95,6 +98,7 @@ def shrinkage_reference(w, x, filters, strides, thresholds, name="b"):
     y = relu(batch_norm(conv(preact, w[f"{name}_1_conv"][0], strides), *w[f"{name}_1_bn"]))
     y = conv(y, w[f"{name}_2_conv"][0])
     if thresholds is not None:
+        y = y + w[f"{name}_2_conv"][1]  # the bias before the threshold
         t = f"{name}_threshold"
         mean_abs = np.abs(y).mean(axis=spatial)
         kernel, bias = w[f"{t}_1_dense"]
@@ -279,3 +283,26 @@ def test_thresholds_in_float16_follow_float32_within_the_mean_absolute_value(mix
     assert np.isfinite(tau).all() and np.all(tau >= 0) and np.all(tau <= mean_abs * (1 + 2e-3))
     assert tau.max() > 0.1 * mean_abs.max()
     np.testing.assert_allclose(tau, expected, atol=5e-3 * mean_abs.max())
+
+
+@pytest.mark.parametrize("thresholds", [*blocks.THRESHOLDS, None])
+def test_only_a_thresholded_unit_keeps_the_bias_before_its_threshold(thresholds):
+    model = model_of(blocks.shrinkage_block, (8, 4), 6, name="b", thresholds=thresholds)
+    assert model.get_layer("b_2_conv").use_bias == (thresholds is not None)
+    assert not model.get_layer("b_1_conv").use_bias
+
+
+def test_the_bias_moves_the_zeroed_interval_to_minus_b_plus_or_minus_tau():
+    """With the convolution's raw output z and bias b, the unit zeroes z exactly where |z + b| <= tau."""
+    model = model_of(blocks.shrinkage_block, (64, 4), 4, name="b", thresholds="channel")
+    randomise_batch_norms(model)
+    randomise_threshold_dense(model)
+    x = fixed_input((3, 64, 4))
+    bias = model.get_layer("b_2_conv").bias.numpy()
+    kernel_only = keras.Model(model.input, model.get_layer("b_2_conv").output)(x, training=False) - bias
+    probe = keras.Model(model.input, [model.get_layer("b_threshold_tau").output, model.get_layer("b_shrink").output])
+    tau, shrunk = (np.asarray(t) for t in probe(x, training=False))
+    z = np.asarray(kernel_only)
+    clear = np.abs(np.abs(z + bias) - tau) > 1e-4  # away from the interval's edges
+    np.testing.assert_array_equal((shrunk == 0)[clear], (np.abs(z + bias) <= tau)[clear])
+    assert np.any((shrunk == 0) & (np.abs(z) > tau))  # zeroed although |z| exceeds tau: the interval is off zero

@@ -389,14 +389,19 @@ def shrinkage_block(
     with convolutions of width 3: BN-ReLU-conv (``strides``)-BN-ReLU-conv,
     soft thresholding (``{name}_shrink``) by ``tau`` from
     ``threshold_network`` (``{name}_threshold_*``), add the option-A shortcut
-    of the raw input. ``thresholds=None`` drops the thresholding: He et al.'s
-    pre-activation unit, the layers of ``preact_basic_block`` under option A.
-    ``residual=False`` also drops the shortcut: the plain ConvNet of Zhao et
-    al.'s comparison, with the same layers and parameters as the ResNet.
+    of the raw input. The second convolution keeps its bias ``b`` (one per
+    channel) when it feeds the threshold, as in Zhao et al.'s code: the
+    thresholding then zeroes the convolution's raw outputs in ``[-b - tau,
+    -b + tau]``, an interval the net can place off zero. ``thresholds=None``
+    drops the thresholding and that bias (the next unit's batch norm would
+    cancel it): He et al.'s pre-activation unit, the layers of
+    ``preact_basic_block`` under option A. ``residual=False`` also drops the
+    shortcut: the plain ConvNet of Zhao et al.'s comparison, with the same
+    layers and parameters as the ResNet.
     """
     preact = bn_relu(x, f"{name}_preact")
     y = bn_relu(conv(preact, filters, 3, strides, weight_decay, name=f"{name}_1_conv"), f"{name}_1")
-    y = conv(y, filters, 3, 1, weight_decay, name=f"{name}_2_conv")
+    y = conv(y, filters, 3, 1, weight_decay, name=f"{name}_2_conv", use_bias=thresholds is not None)
     if thresholds is not None:
         tau = threshold_network(y, thresholds, hidden, weight_decay, name=f"{name}_threshold")
         y = SoftThreshold(name=f"{name}_shrink")([y, tau])

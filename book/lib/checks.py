@@ -45,6 +45,30 @@ def compare_seeds(first, second, names=("first", "second"), scale=1.0, unit=""):
     return {"gap": float(gap), "twice_spread": float(twice_spread), "resolved": resolved, "text": text}
 
 
+NOT_YET = "✗ not implemented yet: replace `raise NotImplementedError` with your code"
+
+
+def check_exercise(attempt, judge, success):
+    """Run a reader's exercise and print one verdict line, ``✓ success`` or ``✗ what is wrong``.
+
+    ``attempt()`` calls the reader's code and returns what it made; an
+    unfinished exercise (``NotImplementedError``) or code that fails is
+    reported, not raised. ``judge(result)`` returns ``None`` when the result
+    is right, else a sentence saying what differs. Returns nothing, so that a
+    checker cell shows the verdict alone.
+    """
+    try:
+        result = attempt()
+    except NotImplementedError:
+        print(NOT_YET)
+        return
+    except Exception as error:  # the reader's code, whatever it raises, gets a verdict, not a traceback
+        print(f"✗ your code raised {type(error).__name__}: {error}")
+        return
+    problem = judge(result)
+    print(f"✓ {success}" if problem is None else f"✗ {problem}")
+
+
 def compare_blocks(candidate, reference, input_shape, filters, strides, name="exercise"):
     """Check a reader's block against ``lib``'s on a fixed input; print the verdict (``✓`` or ``✗``).
 
@@ -55,34 +79,35 @@ def compare_blocks(candidate, reference, input_shape, filters, strides, name="ex
     zero padding, may be written any way); the reference's weights are
     copied into them and both outputs compared on one fixed input.
     """
-    try:
+
+    def build():
         inputs = keras.Input(input_shape)
-        mine = keras.Model(inputs, candidate(inputs, filters, strides, name))
-    except NotImplementedError:
-        print("✗ not implemented yet: replace `raise NotImplementedError` with your code")
-        return
-    except (ValueError, TypeError) as error:
-        print(f"✗ your block cannot be built on an input of shape {(None, *input_shape)}: {error}")
-        return
-    inputs = keras.Input(input_shape)
-    theirs = keras.Model(inputs, reference(inputs, filters, strides, name))
-    for layer in theirs.layers[1:]:
-        if not layer.weights:
-            continue
         try:
-            target = mine.get_layer(layer.name)
-        except ValueError:
-            print(f"✗ your block has no layer named {layer.name!r}")
-            return
-        shapes = [tuple(w.shape) for w in target.get_weights()]
-        expected_shapes = [tuple(w.shape) for w in layer.get_weights()]
-        if shapes != expected_shapes:
-            print(f"✗ {layer.name!r} has weights of shapes {shapes}, lib's has {expected_shapes}")
-            return
-        target.set_weights(layer.get_weights())
-    x = np.random.default_rng(0).normal(size=(2, *input_shape)).astype("float32")
-    expected, got = np.asarray(theirs(x)), np.asarray(mine(x))
-    if got.shape != expected.shape or not np.allclose(got, expected, atol=1e-5):
-        print(f"✗ outputs differ: yours {got.shape}, lib's {expected.shape}")
-        return
-    print("✓ your block matches lib's on a fixed input")
+            return keras.Model(inputs, candidate(inputs, filters, strides, name))
+        except (ValueError, TypeError) as error:
+            return f"your block cannot be built on an input of shape {(None, *input_shape)}: {error}"
+
+    def judge(mine):
+        if isinstance(mine, str):
+            return mine
+        inputs = keras.Input(input_shape)
+        theirs = keras.Model(inputs, reference(inputs, filters, strides, name))
+        for layer in theirs.layers[1:]:
+            if not layer.weights:
+                continue
+            try:
+                target = mine.get_layer(layer.name)
+            except ValueError:
+                return f"your block has no layer named {layer.name!r}"
+            shapes = [tuple(w.shape) for w in target.get_weights()]
+            expected_shapes = [tuple(w.shape) for w in layer.get_weights()]
+            if shapes != expected_shapes:
+                return f"{layer.name!r} has weights of shapes {shapes}, lib's has {expected_shapes}"
+            target.set_weights(layer.get_weights())
+        x = np.random.default_rng(0).normal(size=(2, *input_shape)).astype("float32")
+        expected, got = np.asarray(theirs(x)), np.asarray(mine(x))
+        if got.shape != expected.shape or not np.allclose(got, expected, atol=1e-5):
+            return f"outputs differ: yours {got.shape}, lib's {expected.shape}"
+        return None
+
+    check_exercise(build, judge, "your block matches lib's on a fixed input")

@@ -478,8 +478,8 @@ def e0_resnet():
     BN-ReLU-conv 3x3, option-A shortcut by subsampling) -> 14x14x8;
     BN-ReLU-GAP-Dense(10, softmax). The per-channel zero-centering of the
     input is data preparation, left to the chapter. Convolutions are
-    bias-free, as everywhere in ``lib`` (the original's had biases).
-    1,410 parameters (1,362 trainable).
+    bias-free, as everywhere in ``lib`` but before a threshold (the
+    original's all had biases). 1,410 parameters (1,362 trainable).
     """
     return _one_unit_net(None, 1, "e0_resnet")
 
@@ -488,8 +488,9 @@ def e0_drsn():
     """Experiment E0's DRSN: ``e0_resnet`` with channel-wise soft thresholds on the residual branch.
 
     The threshold net: GAP of ``|x|`` -> Dense(C/4 = 2) -> BN -> ReLU ->
-    Dense(8) -> sigmoid = alpha; ``tau = alpha * mean|x|`` per channel.
-    1,460 parameters (1,408 trainable). Input zero-centering: see ``e0_resnet``.
+    Dense(8) -> sigmoid = alpha; ``tau = alpha * mean|x|`` per channel. The
+    unit's second convolution keeps its 8 biases, before the threshold.
+    1,468 parameters (1,416 trainable). Input zero-centering: see ``e0_resnet``.
     """
     return _one_unit_net("channel", 4, "e0_drsn")
 
@@ -505,6 +506,6 @@ def e3_resnet():
 def e3_drsn():
     """Experiment E3's DRSN: ``e0_drsn`` with C = 8 units (not C/4) in the threshold net's first Dense.
 
-    1,586 parameters (1,522 trainable).
+    1,594 parameters (1,530 trainable).
     """
     return _one_unit_net("channel", 1, "e3_drsn")
