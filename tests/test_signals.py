@@ -91,6 +91,66 @@ def test_fault_frequencies_show_in_the_envelope_spectrum():
     assert abs(peak - bpfo) < 0.06 * bpfo
 
 
+def test_bearing_and_gear_impacts_ring_the_same_resonance():
+    # The carrier belongs to the transmission path: above the gear mesh, the mean power spectrum of every
+    # faulty class peaks at RESONANCE_HZ, so only the impacts' rate and modulation tell the faults apart.
+    x, y = signals.vibration(30, length=2048, seed=3)
+    hertz = np.fft.rfftfreq(2048, 1 / signals.SAMPLING_RATE)
+    above_mesh = hertz > 1000
+    peaks = {}
+    for name in ("outer race, severe", "inner race, severe", "gear tooth, broken", "gear tooth, chipped"):
+        power = np.mean(np.abs(np.fft.rfft(x[y == signals.VIBRATION_CLASSES.index(name), :, 0], axis=1)) ** 2, axis=0)
+        peaks[name] = hertz[above_mesh][np.argmax(power[above_mesh])]
+    for name, peak in peaks.items():
+        assert abs(peak - signals.RESONANCE_HZ) < 60, (name, peak)
+
+
+def test_impact_timing_drifts_like_a_random_walk():
+    # Each interval is jittered on its own, so the k-th arrival's error has a variance k times one interval's.
+    rng = np.random.default_rng(0)
+    period = np.full(20_000, 100.0)
+    arrivals = signals._arrivals(rng, len(period), 3000, period)
+    error = arrivals - arrivals[:, :1] - period[:, None] * np.arange(arrivals.shape[1])
+    one = (signals.IMPACT_JITTER * 100.0) ** 2
+    variance = error.var(axis=0)
+    assert variance[0] == 0
+    np.testing.assert_allclose(variance[[1, 4, 16]] / one, [1, 4, 16], rtol=0.08)
+    assert arrivals.min() >= 0 and arrivals[:, -1].min() >= 3000, "the arrivals cover the whole signal"
+
+
+def test_mild_faults_are_faint_beside_the_shaft_harmonics():
+    parts = signals.components(60, seed=4)
+    ratio = {}
+    for label, name in enumerate(signals.VIBRATION_CLASSES):
+        rows = parts["labels"] == label
+        ratio[name] = np.mean(parts["impacts"][rows] ** 2) / np.mean(parts["harmonics"][rows] ** 2)
+    assert ratio["healthy"] == 0
+    for name in ("inner race, mild", "outer race, mild", "rolling element", "gear tooth, chipped"):
+        assert 0.03 < ratio[name] < 0.15, (name, ratio[name])
+    for mild, severe in (("inner race, mild", "inner race, severe"), ("outer race, mild", "outer race, severe")):
+        assert 2.5 < ratio[severe] / ratio[mild] < 8
+    assert ratio["gear tooth, broken"] > 2.5 * ratio["gear tooth, chipped"]
+
+
+def test_components_add_up_to_the_signal_and_repeat_by_seed():
+    parts = signals.components(3, length=512, seed=7)
+    x, y = signals.vibration(3, length=512, seed=7)
+    np.testing.assert_array_equal(parts["labels"], y)
+    total = parts["harmonics"] + parts["impacts"] + parts["background"]
+    np.testing.assert_allclose(x[..., 0], total.astype(np.float32))
+    again = signals.components(3, length=512, seed=7)
+    for key, value in parts.items():
+        np.testing.assert_array_equal(value, again[key])
+    healthy = parts["labels"] == 0
+    assert not parts["impacts"][healthy].any() and parts["impacts"][~healthy].any(axis=1).all()
+
+
+@pytest.mark.parametrize("arguments", [{"n_per_class": 0}, {"n_per_class": 2.5}, {"n_per_class": 2, "length": True}])
+def test_vibration_refuses_a_count_or_length_that_is_not_a_positive_whole_number(arguments):
+    with pytest.raises(ValueError, match="must be a positive whole number"):
+        signals.vibration(**arguments)
+
+
 def test_fault_frequency_checks_its_arguments():
     assert signals.fault_frequency("outer race, mild") == pytest.approx(3.585 * 29.95)
     assert signals.fault_frequency("healthy") is None

@@ -4,11 +4,13 @@
 every sample carries the shaft's harmonics (1x, 2x, 3x) and a gear-mesh tone
 at ``GEAR_TEETH`` x, with the shaft speed varying by +-4% from sample to
 sample. A fault of ``FAULTS`` adds a train of impacts at its own rate (the
-bearing orders of ``BEARING_ORDERS``, or once a turn for a gear tooth), each
-impact ringing a structural resonance that decays in ``RESONANCE_DECAY_S``;
-``fault_frequency`` gives that rate in Hz. It returns ``(x, y)``: float32
-signals ``(8 * n_per_class, length, 1)`` and int64 labels
-``(8 * n_per_class,)`` indexing ``VIBRATION_CLASSES``.
+bearing orders of ``BEARING_ORDERS``, or once a turn for a gear tooth), their
+timing drifting like a random walk, each impact ringing the one structural
+resonance ``RESONANCE_HZ`` that decays in ``RESONANCE_DECAY_S``;
+``fault_frequency`` gives that rate in Hz. ``vibration`` returns ``(x, y)``:
+float32 signals ``(8 * n_per_class, length, 1)`` and int64 labels
+``(8 * n_per_class,)`` indexing ``VIBRATION_CLASSES``; ``components`` returns
+the parts of the same signals apart (harmonics, impacts, background).
 
 ``add_noise`` adds noise of one of ``NOISE_KINDS`` (Gaussian, Laplacian, pink)
 at an exact signal-to-noise ratio in dB for every sample, and returns float32
@@ -31,10 +33,16 @@ SHAFT_HZ = 29.95
 # cage (FTF). A ball defect strikes both races, so it rings at twice BSF.
 BEARING_ORDERS = {"BPFO": 3.585, "BPFI": 5.415, "BSF": 2.357, "FTF": 0.398}
 GEAR_TEETH = 20
-# Structural resonances the impacts excite, in Hz, and their decay time in seconds.
-BEARING_RESONANCE_HZ = 3_000
-GEAR_RESONANCE_HZ = 1_800
+# The shaft harmonics every sample carries: (order, amplitude), the gear mesh at GEAR_TEETH x.
+SHAFT_HARMONICS = ((1, 0.5), (2, 0.3), (3, 0.15), (GEAR_TEETH, 0.3))
+# The structural resonance every impact excites, in Hz, and its decay time in seconds. It belongs to the
+# transmission path from the defect to the accelerometer, so bearing and gear impacts ring the same one:
+# the carrier tells nothing about the fault, only the impacts' rate and modulation do.
+RESONANCE_HZ = 3_000
 RESONANCE_DECAY_S = 0.0012
+# Each interval between two impacts varies by this fraction of the period (a normal draw, rollers slip);
+# the arrivals are the running sum of the intervals, so their timing error grows like a random walk.
+IMPACT_JITTER = 0.02
 VIBRATION_CLASSES = (
     "healthy",
     "inner race, mild",
@@ -45,17 +53,17 @@ VIBRATION_CLASSES = (
     "gear tooth, chipped",
     "gear tooth, broken",
 )
-# Per class: the impacts' rate in shaft orders, their amplitude, what modulates
-# them (in shaft orders; 0 = nothing), and which resonance they excite.
+# Per class: the impacts' rate in shaft orders, their amplitude and what modulates them (in shaft orders;
+# 0 = nothing). The amplitudes make a mild fault's impacts a small fraction of the shaft harmonics' power.
 FAULTS = {
     "healthy": None,
-    "inner race, mild": (BEARING_ORDERS["BPFI"], 1.5, 1.0, BEARING_RESONANCE_HZ),
-    "inner race, severe": (BEARING_ORDERS["BPFI"], 3.0, 1.0, BEARING_RESONANCE_HZ),
-    "outer race, mild": (BEARING_ORDERS["BPFO"], 1.5, 0.0, BEARING_RESONANCE_HZ),
-    "outer race, severe": (BEARING_ORDERS["BPFO"], 3.0, 0.0, BEARING_RESONANCE_HZ),
-    "rolling element": (2 * BEARING_ORDERS["BSF"], 2.0, BEARING_ORDERS["FTF"], BEARING_RESONANCE_HZ),
-    "gear tooth, chipped": (1.0, 3.0, 0.0, GEAR_RESONANCE_HZ),
-    "gear tooth, broken": (1.0, 6.0, 0.0, GEAR_RESONANCE_HZ),
+    "inner race, mild": (BEARING_ORDERS["BPFI"], 0.55, 1.0),
+    "inner race, severe": (BEARING_ORDERS["BPFI"], 1.2, 1.0),
+    "outer race, mild": (BEARING_ORDERS["BPFO"], 0.7, 0.0),
+    "outer race, severe": (BEARING_ORDERS["BPFO"], 1.5, 0.0),
+    "rolling element": (2 * BEARING_ORDERS["BSF"], 0.6, BEARING_ORDERS["FTF"]),
+    "gear tooth, chipped": (1.0, 1.2, 0.0),
+    "gear tooth, broken": (1.0, 2.6, 0.0),
 }
 NOISE_KINDS = ("gaussian", "laplacian", "pink")
 
@@ -69,21 +77,30 @@ def fault_frequency(name, shaft_hz=SHAFT_HZ):
     return None if FAULTS[name] is None else FAULTS[name][0] * shaft_hz
 
 
-def _impacts(rng, n, length, orders, shaft_hz, modulation, resonance_hz):
-    """Impact trains ringing a resonance: ``(n, length)``, one row per sample.
+def _arrivals(rng, n, length, period):
+    """Impact times in samples, ``(n, count)``: a random first arrival, then intervals of ``period`` (one per
+    row) each jittered independently by ``IMPACT_JITTER``, summed, so the k-th arrival's error grows like
+    ``sqrt(k)``. ``count`` covers ``length`` even when every interval is short."""
+    count = int(np.ceil(length / (period.min() * (1 - 5 * IMPACT_JITTER)))) + 1
+    intervals = period[:, None] * (1 + IMPACT_JITTER * rng.standard_normal((n, count - 1)))
+    first = rng.uniform(0, period)[:, None]
+    return np.concatenate([first, first + np.cumsum(intervals, axis=1)], axis=1)
 
-    Impacts arrive every ``1 / (orders * shaft_hz)`` seconds with a random
-    first arrival and a jitter of 1% of that period (rollers slip); each one
-    excites ``exp(-t / decay) * sin(2 pi f_res t)``. With ``modulation`` > 0,
-    their amplitudes follow ``1 + 0.6 cos`` at ``modulation`` shaft orders: the
-    inner race carries its defect through the load zone once a turn, a ball
-    once per turn of the cage.
+
+def _impacts(rng, n, length, orders, shaft_hz, modulation):
+    """Impact trains ringing the resonance: ``(n, length)``, one row per sample.
+
+    Impacts arrive on average every ``1 / (orders * shaft_hz)`` seconds, each
+    interval jittered on its own (``_arrivals``: the timing drifts like a random
+    walk, as slipping rollers make it); each one excites
+    ``exp(-t / RESONANCE_DECAY_S) * sin(2 pi RESONANCE_HZ t)`` with a strength
+    drawn from 0.8 to 1.2. With ``modulation`` > 0, the strengths follow
+    ``1 + 0.6 cos`` at ``modulation`` shaft orders: the inner race carries its
+    defect through the load zone once a turn, a ball once per turn of the cage.
     """
     period = SAMPLING_RATE / (orders * shaft_hz)
-    count = int(np.ceil(length / period.min())) + 1
-    arrivals = rng.uniform(0, period)[:, None] * np.ones(count) + period[:, None] * np.arange(count)
-    arrivals += rng.normal(0, 0.01, (n, count)) * period[:, None]
-    strength = rng.uniform(0.8, 1.2, (n, count))
+    arrivals = _arrivals(rng, n, length, period)
+    strength = rng.uniform(0.8, 1.2, arrivals.shape)
     if modulation:
         phase = rng.uniform(0, 2 * np.pi, (n, 1))
         strength *= 1 + 0.6 * np.cos(2 * np.pi * modulation * shaft_hz[:, None] * arrivals / SAMPLING_RATE + phase)
@@ -92,9 +109,40 @@ def _impacts(rng, n, length, orders, shaft_hz, modulation, resonance_hz):
     train = np.zeros((n, length))
     np.add.at(train, (np.nonzero(inside)[0], index[inside]), strength[inside])
     t = np.arange(length) / SAMPLING_RATE
-    ringing = np.exp(-t / RESONANCE_DECAY_S) * np.sin(2 * np.pi * resonance_hz * t)
+    ringing = np.exp(-t / RESONANCE_DECAY_S) * np.sin(2 * np.pi * RESONANCE_HZ * t)
     size = 2 * length
     return np.fft.irfft(np.fft.rfft(train, size) * np.fft.rfft(ringing, size), size)[:, :length]
+
+
+def components(n_per_class, length=2048, seed=0):
+    """The parts ``vibration`` adds, before the sum: a dict of float64 ``(8 * n_per_class, length)`` arrays
+    ``"harmonics"`` (shaft harmonics and gear mesh), ``"impacts"`` (zero when healthy) and ``"background"``,
+    plus int64 ``"labels"``, in ``vibration``'s order for the same arguments (their sum is its signal)."""
+    for value, argument in ((n_per_class, "n_per_class"), (length, "length")):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{argument} must be a positive whole number; got {value!r}.")
+    rng = np.random.default_rng(seed)
+    t = np.arange(length) / SAMPLING_RATE
+    parts = {"harmonics": [], "impacts": [], "background": []}
+    for name in VIBRATION_CLASSES:
+        shaft_hz = SHAFT_HZ * rng.uniform(0.96, 1.04, n_per_class)
+        harmonics = np.zeros((n_per_class, length))
+        for order, amplitude in SHAFT_HARMONICS:
+            phase = rng.uniform(0, 2 * np.pi, (n_per_class, 1))
+            scale = amplitude * rng.uniform(0.7, 1.3, (n_per_class, 1))
+            harmonics += scale * np.sin(2 * np.pi * order * shaft_hz[:, None] * t + phase)
+        impacts = np.zeros((n_per_class, length))
+        if FAULTS[name] is not None:
+            orders, amplitude, modulation = FAULTS[name]
+            impacts = amplitude * _impacts(rng, n_per_class, length, orders, shaft_hz, modulation)
+        parts["harmonics"].append(harmonics)
+        parts["impacts"].append(impacts)
+        parts["background"].append(rng.normal(0, 0.05, (n_per_class, length)))
+    labels = np.repeat(np.arange(len(VIBRATION_CLASSES)), n_per_class)
+    order = rng.permutation(len(labels))
+    result = {key: np.concatenate(value)[order] for key, value in parts.items()}
+    result["labels"] = labels[order]
+    return result
 
 
 def vibration(n_per_class, length=2048, seed=0):
@@ -102,31 +150,16 @@ def vibration(n_per_class, length=2048, seed=0):
 
     Returns ``(x, y)``: float32 signals ``(8 * n_per_class, length, 1)``
     sampled at ``SAMPLING_RATE`` Hz and int64 labels ``(8 * n_per_class,)``,
-    shuffled, the same for the same seed. Every sample has the shaft's
-    harmonics 1x, 2x, 3x (random phases and amplitudes), a gear-mesh tone at
-    ``GEAR_TEETH`` x and a little background noise; a fault adds the impacts
-    of ``FAULTS`` (see ``_impacts``). The shaft speed varies by +-4% from
-    sample to sample.
+    shuffled, the same for the same seed. Every sample has the shaft
+    harmonics of ``SHAFT_HARMONICS`` (1x, 2x, 3x and the gear mesh at
+    ``GEAR_TEETH`` x; random phases and amplitudes) and a little background
+    noise; a fault adds the impacts of ``FAULTS`` (see ``_impacts``), all
+    ringing one resonance. The shaft speed varies by +-4% from sample to
+    sample. ``components`` returns the three parts apart.
     """
-    rng = np.random.default_rng(seed)
-    t = np.arange(length) / SAMPLING_RATE
-    signals = []
-    for name in VIBRATION_CLASSES:
-        shaft_hz = SHAFT_HZ * rng.uniform(0.96, 1.04, n_per_class)
-        x = np.zeros((n_per_class, length))
-        for order, amplitude in ((1, 0.5), (2, 0.3), (3, 0.15), (GEAR_TEETH, 0.3)):
-            phase = rng.uniform(0, 2 * np.pi, (n_per_class, 1))
-            scale = amplitude * rng.uniform(0.7, 1.3, (n_per_class, 1))
-            x += scale * np.sin(2 * np.pi * order * shaft_hz[:, None] * t + phase)
-        if FAULTS[name] is not None:
-            orders, amplitude, modulation, resonance_hz = FAULTS[name]
-            x += amplitude * _impacts(rng, n_per_class, length, orders, shaft_hz, modulation, resonance_hz)
-        x += rng.normal(0, 0.05, x.shape)
-        signals.append(x)
-    x = np.concatenate(signals)[..., None].astype(np.float32)
-    y = np.repeat(np.arange(len(VIBRATION_CLASSES)), n_per_class)
-    order = rng.permutation(len(y))
-    return x[order], y[order]
+    parts = components(n_per_class, length, seed)
+    x = parts["harmonics"] + parts["impacts"] + parts["background"]
+    return x[..., None].astype(np.float32), parts["labels"]
 
 
 def _pink(rng, shape):
