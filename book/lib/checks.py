@@ -1,7 +1,10 @@
 """Claims a chapter makes about its own results, and checkers for exercises."""
 
+import dataclasses
+
 import keras
 import numpy as np
+from scipy import stats
 
 
 class ClaimFailed(AssertionError):
@@ -19,8 +22,100 @@ def expect(condition, claim):
     print(f"✓ {claim}")
 
 
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """The verdict of ``compare``: a difference of means over seeds with its confidence interval.
+
+    ``difference``, ``low`` and ``high`` are in the caller's units (times
+    ``scale``); ``n`` is the number of seeds (pairs when ``paired``, else
+    the smaller group); ``df`` the t distribution's degrees of freedom;
+    ``resolved`` whether the interval excludes zero; ``text`` one line a
+    reader can quote.
+    """
+
+    names: tuple
+    difference: float
+    low: float
+    high: float
+    n: int
+    df: float
+    paired: bool
+    confidence: float
+    resolved: bool
+    text: str
+
+    @property
+    def higher(self):
+        """The name of the setting with the larger mean when resolved, else ``None``."""
+        if not self.resolved:
+            return None
+        return self.names[0] if self.difference > 0 else self.names[1]
+
+
+def _seed_values(values, name):
+    """``values`` as a flat float array, refused with a clear message when a seed is missing or not finite."""
+    array = np.asarray(values, dtype=float).reshape(-1)
+    bad = np.flatnonzero(~np.isfinite(array))
+    if array.size < 2 or bad.size:
+        problem = f"seeds at positions {bad.tolist()} are not finite" if bad.size else f"{array.size} given"
+        raise ValueError(
+            f"compare needs at least two finite values (one per seed) for {name!r}; {problem}. "
+            "A diverged run is a result: report it, then compare the seeds that trained, and say so."
+        )
+    return array
+
+
+def compare(first, second, names=("first", "second"), *, paired=True, scale=1.0, unit="", confidence=0.95):
+    """The book's comparison of two settings over seeds; return a ``Comparison``.
+
+    ``first``, ``second``: one value per seed for each setting. ``paired``
+    (the default): the settings were trained on the same seeds in the same
+    order (same initialisation seed and data order), so the interval is
+    the t interval of the per-seed differences, ``df = n - 1`` (as
+    ``scipy.stats.ttest_rel``). ``paired=False``: Welch's interval for two
+    independent groups (as ``scipy.stats.ttest_ind(equal_var=False)``).
+    The difference is ``mean(first) - mean(second)`` times ``scale``; it is
+    *resolved* when its ``confidence`` interval excludes zero. When every
+    difference is the same (no spread), the interval is that one point.
+    """
+    a, b = names
+    first, second = _seed_values(first, a), _seed_values(second, b)
+    if paired:
+        if first.size != second.size:
+            raise ValueError(
+                f"a paired comparison needs one value of each setting per seed; got {first.size} for {a!r} "
+                f"and {second.size} for {b!r}. Pass paired=False for settings not trained on the same seeds."
+            )
+        differences = first - second
+        n, df = differences.size, differences.size - 1
+        standard_error = differences.std(ddof=1) / np.sqrt(n)
+    else:
+        var_a, var_b = first.var(ddof=1) / first.size, second.var(ddof=1) / second.size
+        n, standard_error = min(first.size, second.size), np.sqrt(var_a + var_b)
+        both = var_a + var_b
+        df = both**2 / (var_a**2 / (first.size - 1) + var_b**2 / (second.size - 1)) if both > 0 else np.inf
+    difference = scale * (first.mean() - second.mean())
+    half_width = scale * stats.t.ppf(0.5 + confidence / 2, df) * standard_error if standard_error > 0 else 0.0
+    low, high = difference - half_width, difference + half_width
+    resolved = bool(low > 0 or high < 0)
+    over = f"paired over {n} seeds" if paired else f"Welch, {first.size} and {second.size} seeds"
+    if resolved:
+        verdict = f"resolved, {a if difference > 0 else b} higher"
+    else:
+        verdict = "unresolved"
+    text = (
+        f"{a} - {b}: {difference:+.2f}{unit}, {100 * confidence:.0f}% CI [{low:+.2f}, {high:+.2f}] ({over}): {verdict}"
+    )
+    return Comparison(
+        (a, b), float(difference), float(low), float(high), n, float(df), paired, confidence, resolved, text
+    )
+
+
 def compare_seeds(first, second, names=("first", "second"), scale=1.0, unit=""):
-    """The book's rule for a comparison over seeds; return its verdict as a dict.
+    """The rule the chapters used before ``compare``: kept only until every chapter that calls it is rerun.
+
+    Superseded: it ignores pairing and resolves below a 5% test at three seeds.
+    Use ``compare``. Returns its verdict as a dict.
 
     ``first``, ``second``: one value per seed for each setting (at least two
     each). The difference of the means resolves only when it exceeds twice
