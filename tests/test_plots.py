@@ -4,6 +4,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
 
 from lib import plots  # noqa: E402
 
@@ -41,3 +43,24 @@ def test_the_book_style_draws_in_the_palette():
         assert [line.get_color() for line in lines] == [plots.PALETTE[name] for name in plots.CYCLE]
         assert set(plots.CYCLE) == set(plots.PALETTE) - {"black"}
         plt.close(fig)
+
+
+def test_learning_curves_draw_a_panel_per_net_and_a_thin_line_per_seed(monkeypatch):
+    monkeypatch.setattr(plt, "show", lambda: None)
+    rows = [
+        {"net": net, "seed": seed, "epoch": epoch, "accuracy": 0.1 * epoch + seed, "val_accuracy": 0.05 * epoch}
+        for net in ("ResNet", "DRSN")
+        for seed in (0, 1, 2)
+        for epoch in (1, 2, 3)
+    ]
+    plots.learning_curves(pd.DataFrame(rows), ylabel="accuracy")
+    fig = plt.gcf()
+    assert [ax.get_title() for ax in fig.axes] == ["ResNet", "DRSN"] and fig.dpi == plots.DPI
+    resnet = [line for line in fig.axes[0].lines if len(line.get_xdata())]
+    assert len(resnet) == 6  # three seeds, training and held out
+    assert {line.get_linestyle() for line in resnet} == {"-", "--"}
+    assert {line.get_color() for line in resnet} == {plots.PALETTE["blue"]}
+    assert list(resnet[2].get_ydata()) == pytest.approx([1.1, 1.2, 1.3])  # seed 1, training
+    labels = [text.get_text() for text in fig.axes[-1].get_legend().get_texts()]
+    assert labels == ["training", "held out"]
+    plt.close("all")

@@ -1,11 +1,13 @@
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 import tensorflow as tf
 from conftest import BOOK
@@ -72,7 +74,7 @@ def test_epochs_and_batch_size_must_be_positive_whole_numbers(argument, value):
     options = {"epochs": 1, "batch_size": 8, argument: value}
     if argument == "batch_size" and value is None:
         return  # None asks for the default batch of 128
-    with pytest.raises(ValueError, match=rf"{argument} must be a whole number >= 1, not {value!r}"):
+    with pytest.raises(ValueError, match=rf"{argument} must be a whole number >= 1; got {re.escape(repr(value))}"):
         train.fit(compiled(), x, y, **options)
 
 
@@ -281,3 +283,42 @@ def test_an_accelerated_run_leaves_xla_off_for_a_model_mirrored_over_two_devices
     replicas, inside, outside, attrs, loss = json.loads(out.stdout.splitlines()[-1])
     assert replicas == 2 and inside == {} and outside == {"jit_compile": True}
     assert attrs == {"model": "resnet8", "xla": False, "dtype_policy": "mixed_float16"} and np.isfinite(loss)
+
+
+def history(losses, accuracy=None):
+    """A fit-like table of the given training losses (and accuracies)."""
+    table = pd.DataFrame({"epoch": np.arange(1, len(losses) + 1), "loss": losses})
+    if accuracy is not None:
+        table["accuracy"] = accuracy
+    return table
+
+
+def test_convergence_reads_the_loss_over_the_last_tenth():
+    criterion = train.Convergence(tolerance=0.02, tail=0.1)
+    # 20 epochs: the last tenth is 2 epochs, compared with epoch 18: 1.00 -> 0.99 is 1%, 1.00 -> 0.97 is 3%.
+    flat = history([2.0] * 17 + [1.00, 0.995, 0.99])
+    falling = history([2.0] * 17 + [1.00, 0.985, 0.97])
+    assert criterion.loss_change(flat) == pytest.approx(0.01) and criterion.met(flat)
+    assert criterion.loss_change(falling) == pytest.approx(0.03) and not criterion.met(falling)
+
+
+def test_convergence_by_accuracy_and_in_words():
+    criterion = train.Convergence(tolerance=0.02, tail=0.1, accuracy=0.95)
+    still_falling = history(np.linspace(1.0, 0.1, 20), accuracy=np.linspace(0.5, 0.96, 20))
+    assert criterion.met(still_falling)
+    assert not criterion.met(history(np.linspace(1.0, 0.1, 20), accuracy=np.linspace(0.5, 0.9, 20)))
+    assert str(criterion) == (
+        "the training loss changes by less than 2% over the last 10% of the epochs, "
+        "or the training accuracy reaches 95%"
+    )
+
+
+@pytest.mark.parametrize("options", [{"tolerance": 0}, {"tail": 0.9}, {"accuracy": 95}])
+def test_convergence_refuses_meaningless_settings(options):
+    with pytest.raises(ValueError, match="Convergence"):
+        train.Convergence(**options)
+
+
+def test_convergence_needs_epochs_before_the_tail():
+    with pytest.raises(ValueError, match="train for more epochs"):
+        train.Convergence().loss_change(history([0.9]))

@@ -56,6 +56,34 @@ def gradient_norms(norms, title=None):
     plt.show()
 
 
+def learning_curves(histories, metric="accuracy", ylabel=None, per_epoch="epoch"):
+    """The learning curves of one comparison: a panel a net, each seed a thin line, training and held-out.
+
+    ``histories``: one table of ``lib.train.fit`` histories stacked, with
+    columns ``net``, ``seed``, ``per_epoch`` and ``metric`` (solid: the
+    training pass, in training mode) and, where there was held-out data,
+    ``val_`` + ``metric`` (dashed). Nets keep their order of appearance and
+    take ``CYCLE``'s colours; the panels share their y axis.
+    """
+    nets = list(dict.fromkeys(histories["net"]))
+    fig, axes = plt.subplots(1, len(nets), figsize=(3.2 * len(nets) + 1, 3.4), sharey=True, squeeze=False, dpi=DPI)
+    for ax, net, colour in zip(axes[0], nets, [PALETTE[name] for name in CYCLE * len(nets)]):
+        for _, run in histories[histories["net"] == net].groupby("seed"):
+            ax.plot(run[per_epoch], run[metric], color=colour, linewidth=0.8, alpha=0.8)
+            if f"val_{metric}" in run:
+                ax.plot(run[per_epoch], run[f"val_{metric}"], color=colour, linewidth=0.8, alpha=0.8, linestyle="--")
+        ax.set_title(net)
+        ax.set_xlabel(per_epoch)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel(ylabel or metric)
+    axes[0][-1].plot([], [], color="grey", label="training")
+    if f"val_{metric}" in histories:
+        axes[0][-1].plot([], [], color="grey", linestyle="--", label="held out")
+    axes[0][-1].legend(loc="best", fontsize=8)
+    plt.tight_layout()
+    plt.show()
+
+
 def image_grid(images, true_labels, predicted_labels=None, class_names=None, columns=5, dpi=None):
     """Images with their true (and predicted) labels; wrong ones in vermillion.
 

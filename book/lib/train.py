@@ -1,7 +1,8 @@
 """A thin layer over ``model.fit``: tidy histories, measured speed, XLA when accelerated, a live progress line."""
 
+import dataclasses
 import html
-import numbers
+import math
 import time
 import warnings
 
@@ -11,6 +12,7 @@ import pandas as pd
 import tensorflow as tf
 
 from lib import runtime
+from lib.arguments import whole_number
 from lib.runtime import gpus  # the one reading of the devices; `strategy` counts them
 
 
@@ -107,13 +109,6 @@ class ProgressLine(keras.callbacks.Callback):
         return {"text/plain": text, "text/html": f"{bar}<code>{html.escape(text)}</code>"}
 
 
-def _count(name, value):
-    """``value`` if it is a whole number >= 1, else a ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1, not {value!r}.")
-    return int(value)
-
-
 def _images_per_epoch(x, y, batch_size, images_per_epoch):
     """How many examples one epoch of ``x`` trains on: arrays by their length, a Dataset by its batches."""
     if isinstance(x, tf.data.Dataset):
@@ -122,7 +117,7 @@ def _images_per_epoch(x, y, batch_size, images_per_epoch):
                 "a tf.data.Dataset carries its labels and is batched already: pass neither y nor batch_size."
             )
         if images_per_epoch is not None:
-            return _count("images_per_epoch", images_per_epoch)
+            return whole_number(images_per_epoch, "images_per_epoch")
         batches, batch = int(x.cardinality()), tf.nest.flatten(x.element_spec)[0].shape[0]
         if batches > 0 and batch is not None:  # a finite count of full batches (drop_remainder=True)
             return batches * batch
@@ -212,9 +207,9 @@ def fit(
     To train on several GPUs, build and compile the model inside
     ``strategy().scope()``; ``fit`` itself needs nothing more.
     """
-    epochs = _count("epochs", epochs)
+    epochs = whole_number(epochs, "epochs")
     if batch_size is not None:
-        batch_size = _count("batch_size", batch_size)
+        batch_size = whole_number(batch_size, "batch_size")
     images = _images_per_epoch(x, y, batch_size, images_per_epoch)
     if batch_size is None and not isinstance(x, tf.data.Dataset):
         batch_size = 128
@@ -248,6 +243,58 @@ def fit(
     table["images_per_second"] = images / table["seconds"]
     table.attrs.update(model=model.name, xla=xla, dtype_policy=model.dtype_policy.name)
     return table
+
+
+@dataclasses.dataclass(frozen=True)
+class Convergence:
+    """A convergence criterion, fixed in a chapter's protocol before its runs.
+
+    A run has converged when its training loss changed by less than
+    ``tolerance`` (relative) over the last ``tail`` of its epochs, or, when
+    ``accuracy`` is given, when its final training accuracy reached it.
+    A comparison whose nets miss it is *early training*: it says how fast a
+    net starts, not what the architecture can do. ``str()`` is the
+    criterion in words, for the protocol.
+    """
+
+    tolerance: float = 0.02
+    tail: float = 0.1
+    accuracy: float | None = None
+
+    def __post_init__(self):
+        if not (0 < self.tolerance < 1 and 0 < self.tail <= 0.5):
+            raise ValueError(
+                f"Convergence takes tolerance in (0, 1) and tail in (0, 0.5]; got {self.tolerance!r}, {self.tail!r}."
+            )
+        if self.accuracy is not None and not 0 < self.accuracy <= 1:
+            raise ValueError(f"Convergence's accuracy is a fraction in (0, 1]; got {self.accuracy!r}.")
+
+    def __str__(self):
+        words = (
+            f"the training loss changes by less than {100 * self.tolerance:g}% "
+            f"over the last {self.tail:.0%} of the epochs"
+        )
+        if self.accuracy is not None:
+            words += f", or the training accuracy reaches {100 * self.accuracy:g}%"
+        return words
+
+    def loss_change(self, history):
+        """The relative change of the training loss over the last ``tail`` of ``history``'s epochs."""
+        loss = np.asarray(history["loss"], dtype=float)
+        span = max(1, math.ceil(self.tail * len(loss)))
+        if len(loss) <= span:
+            raise ValueError(
+                f"a history of {len(loss)} epochs has no last {self.tail:.0%} to compare with what came before: "
+                "train for more epochs (at least ten for a tenth)."
+            )
+        before, last = loss[-span - 1], loss[-1]
+        return float(abs(before - last) / abs(before)) if before else float("inf")
+
+    def met(self, history):
+        """Whether the run of ``history`` (``fit``'s table: one row an epoch) meets the criterion."""
+        if self.accuracy is not None and history["accuracy"].iloc[-1] >= self.accuracy:
+            return True
+        return bool(self.loss_change(history) < self.tolerance)
 
 
 def error_rate(model, x, y, batch_size=256):
