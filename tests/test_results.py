@@ -129,3 +129,15 @@ def test_load_all_names_a_damaged_record_and_an_unknown_profile(results_folder):
     assert isinstance(caught.value.__cause__, json.JSONDecodeError)
     with pytest.raises(ValueError, match="profile 'slow' is not one of quick, full"):
         results.load_all("slow")
+
+
+def test_a_trained_net_carries_each_runs_final_training_accuracy(results_folder):
+    entry = results.record("e9", measured=[91.0, 92.5], training=[0.99, 0.985], **ARGUMENTS)
+    assert entry["training"] == [0.99, 0.985] and results.load_all()[0]["training"] == [0.99, 0.985]
+    assert results.record("e8", measured=1.0, **ARGUMENTS)["training"] is None
+
+
+@pytest.mark.parametrize("training", [[0.9], [0.9, 1.2], [0.9, float("nan")], [[0.9, 0.8]]])
+def test_training_accuracy_must_be_one_fraction_per_run(results_folder, training):
+    with pytest.raises(ValueError, match="final training accuracy, a fraction in"):
+        results.record("e9", measured=[91.0, 92.5], training=training, **ARGUMENTS)

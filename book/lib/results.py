@@ -69,7 +69,7 @@ def _figure(reported):
     return int(reported) if isinstance(reported, numbers.Integral) else float(reported)
 
 
-def record(key, experiment, quantity, measured, *, reported=None, status, note="", chapter):
+def record(key, experiment, quantity, measured, *, reported=None, status, note="", chapter, training=None):
     """Save one measured figure beside the published one; return the record (a dict).
 
     ``measured``: the per-seed values (a list of floats; one value for a
@@ -79,6 +79,9 @@ def record(key, experiment, quantity, measured, *, reported=None, status, note="
     names the file, ``{folder}/{key}.json``: letters, digits, ``_``, ``-``
     and ``.``, no path. ``chapter`` is the notebook's name. The folder is
     ``folder()``, or ``RESNET_BOOK_RESULTS`` when set (see the module).
+    ``training``: for a trained net, each run's final training accuracy (a
+    fraction, one per run, in ``measured``'s order), so that a reader sees
+    whether the nets had learned; None where no training produced the figure.
     """
     if not isinstance(key, str) or not re.fullmatch(KEY_PATTERN, key):
         raise ValueError(
@@ -95,6 +98,14 @@ def record(key, experiment, quantity, measured, *, reported=None, status, note="
         raise TypeError(f"measured must be a number or a list of numbers (one per run); got {measured!r}.") from error
     if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all():
         raise ValueError(f"measured must hold at least one finite value, one per run (a flat list); got {measured!r}.")
+    if training is not None:
+        final = np.atleast_1d(np.asarray(training, dtype=float))
+        if final.shape != values.shape or not ((final >= 0) & (final <= 1)).all():
+            raise ValueError(
+                f"training must hold each run's final training accuracy, a fraction in [0, 1], one per value of "
+                f"measured ({values.size}); got {training!r}."
+            )
+        training = [round(float(v), 6) for v in final]
     entry = {
         "key": key,
         "experiment": _text(experiment, "experiment"),
@@ -105,6 +116,7 @@ def record(key, experiment, quantity, measured, *, reported=None, status, note="
         "std": round(float(values.std(ddof=1)), 6) if len(values) > 1 else None,
         "runs": int(len(values)),
         "status": status,
+        "training": training,
         "note": _text(note, "note", empty=True),
         "chapter": _text(chapter, "chapter"),
         "profile": runtime.read_profile(),
