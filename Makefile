@@ -5,7 +5,8 @@
 # Slower checks over the whole book, each on its own (make test runs them on a few chapters; NOTEBOOKS="..." chooses):
 #   make test-accelerate   every chapter's quick profile with the GPU code path forced on this CPU
 #   make test-colab        every chapter's quick profile in Colab's runtime (_build/venv-colab, from requirements-colab.txt)
-# make lock rewrites requirements.lock from requirements.txt (UPGRADE=1: unpinned packages to their newest releases).
+# make lock rewrites requirements.lock, with every file's SHA-256, from requirements.txt (UPGRADE=1: unpinned
+# packages to their newest releases); make install installs it with pip's --require-hashes.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -25,16 +26,30 @@ NOTEBOOKS ?= book
 
 .PHONY: install install-colab book test test-accelerate test-colab lint format outputs release lock clean
 
+# The lock's NumPy, pandas, matplotlib, Keras and IPython need Python 3.11 or newer. Before a venv is made or
+# filled: one line naming the version found when it is older. $(call need_python,target,venv,python,variable,advice)
+# checks the venv's python when the venv exists, else the python that would make it.
+define need_python
+@if test -x $(2)/bin/python; then p=$(2)/bin/python; fix="Delete $(2) and run make $(1) $(4)=$(5)."; \
+else p=$(3); fix="Set $(4)=$(5): make $(1) $(4)=$(5)."; fi; \
+if ! command -v "$$p" >/dev/null 2>&1; then echo "make $(1): the book needs Python 3.11 or newer; $$p is not found. $$fix" >&2; exit 1; fi; \
+if ! "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then \
+  found=$$("$$p" -c 'import platform; print(platform.python_version())' 2>/dev/null || echo "not a Python that runs"); \
+  echo "make $(1): the book needs Python 3.11 or newer; $$p is $$found. $$fix" >&2; exit 1; fi
+endef
+
 install: $(INSTALLED)
 
 $(INSTALLED): requirements.lock
+	$(call need_python,install,$(VENV),$(PYTHON),PYTHON,python3.11)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	touch $@
 
 install-colab: $(COLAB_INSTALLED)
 
 $(COLAB_INSTALLED): requirements-colab.txt
+	$(call need_python,install-colab,$(COLAB_VENV),$(COLAB_PYTHON),COLAB_PYTHON,python3.13)
 	test -x $(COLAB_VENV)/bin/python || { $(COLAB_PYTHON) -m venv $(COLAB_VENV) && echo '*' > $(COLAB_VENV)/.gitignore; }
 	$(COLAB_VENV)/bin/python -c 'import sys; v = sys.version_info[:2]; print("$(COLAB_VENV): Python " + sys.version.split()[0] + ("" if v == (3, 13) else " (Colab runs 3.13: set COLAB_PYTHON to a python3.13)"))'
 	$(COLAB_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-colab.txt
@@ -46,7 +61,7 @@ lock:
 	test -x $(LOCK_TOOLS)/bin/python || $(PYTHON) -m venv $(LOCK_TOOLS)
 	$(LOCK_TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check pip-tools==7.6.2
 	CUSTOM_COMPILE_COMMAND="make lock  # Linux x86-64; 'make lock UPGRADE=1' moves unpinned packages to their newest releases" \
-	  $(LOCK_TOOLS)/bin/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+	  $(LOCK_TOOLS)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
 	  $(if $(UPGRADE),--upgrade) --output-file requirements.lock requirements.txt
 
 book: $(INSTALLED)

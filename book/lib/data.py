@@ -7,10 +7,14 @@ Online (Colab, a laptop) the data comes from ``keras.datasets``. Offline, point
     $RESNET_BOOK_DATA/fashion-mnist/train-images-idx3-ubyte.gz
     $RESNET_BOOK_DATA/cifar-10-batches-py/data_batch_1 ...  (CIFAR-10, python version)
 
+Every file ``load`` reads, local or downloaded, is checked against its digest
+in ``CHECKSUMS`` before it is parsed (each file once a process).
+
 What goes wrong is said by what is raised: ``DatasetUnavailable`` when the data
 are neither in that folder nor downloadable (no network), ``DatasetUnreadable``
 when files are there but truncated or damaged (a local file, or what
-``keras.datasets`` cached), naming the file where one is to blame.
+``keras.datasets`` cached), naming the file where one is to blame, and its kind
+``DatasetChanged`` when a file is well formed but not the original.
 
 ``signal_folder`` and ``image_folder`` read a reader's own recordings and
 photographs, one sub-folder per class. Chapter 5's synthetic vibration signals
@@ -18,18 +22,22 @@ and the noise added to them are made by ``lib.signals``.
 """
 
 import gzip
+import hashlib
 import http.client
 import numbers
 import os
 import pathlib
 import pickle
 import re
+import tempfile
 import urllib.error
 import zlib
 
 import keras
 import numpy as np
 import tensorflow as tf
+
+from lib.arguments import whole_number
 
 DATA_VARIABLE = "RESNET_BOOK_DATA"
 DATASETS = ("mnist", "fashion_mnist", "cifar10")
@@ -44,6 +52,52 @@ CIFAR10_FOLDER = "cifar-10-batches-py"
 CIFAR10_FILES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
 # What keras.datasets keeps in its cache, $KERAS_HOME/datasets (default ~/.keras/datasets), per dataset.
 KERAS_CACHE_NAMES = {"mnist": "mnist.npz", "fashion_mnist": "fashion-mnist/", "cifar10": "cifar-10-batches-py*"}
+# The files keras.datasets reads there, {path in the cache: name in CHECKSUMS}. Downloads stay between runs and are
+# checked before keras.datasets reads them (and after, when it has just downloaded them); CIFAR-10's batches are
+# unpacked again from the (checked) archive at every load, and checked after it.
+KERAS_DOWNLOADS = {
+    "mnist": {"mnist.npz": "mnist.npz"},
+    "fashion_mnist": {f"fashion-mnist/{file}": file for file in IDX_FILES.values()},
+    "cifar10": {"cifar-10-batches-py-target_archive": "cifar-10-python.tar.gz"},
+}
+KERAS_UNPACKED = {"cifar10": {f"cifar-10-batches-py-target/{CIFAR10_FOLDER}/{file}": file for file in CIFAR10_FILES}}
+# The digest of every file that load reads, per dataset and file name: SHA-256 (64 hex digits), or md5 (32) where
+# md5 is the only digest published. An IDX file (the .gz names) is checked by the digest of its content after gunzip,
+# so that a copy gzipped again, or not at all, passes when its data are the originals'.
+CHECKSUMS = {
+    "mnist": {
+        # The decompressed IDX files, computed from ../shared/datasets/mnist: their md5s are the well-known ones
+        # (6bbc9ace..., a25bea73..., 2646ac64..., 27ae3e4e...), and third-party pins of MNIST list these SHA-256s.
+        "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        # What keras.datasets.mnist downloads: the SHA-256 its own loader pins (keras/src/datasets/mnist.py).
+        "mnist.npz": "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+    },
+    "fashion_mnist": {
+        # The decompressed IDX files, computed from ../shared/datasets/fashion-mnist (Debian's copy); their md5s
+        # (f4a8712d..., 9018921c..., 8181f547..., 15d48437...) and these SHA-256s are those published by others for
+        # Zalando's files. keras.datasets.fashion_mnist downloads the same four names and pins no hash of its own.
+        "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    },
+    "cifar10": {
+        # What keras.datasets.cifar10 downloads (kept as cifar-10-batches-py-target_archive): the SHA-256 its loader
+        # pins (keras/src/datasets/cifar10.py); the Toronto page publishes the archive's md5, c58f3010....
+        "cifar-10-python.tar.gz": "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+        # The python version's batches: md5, the only per-file digest published (torchvision pins these). No copy of
+        # CIFAR-10 was at hand to compute their SHA-256 from.
+        "data_batch_1": "c99cafc152244af753f735de768cd75f",
+        "data_batch_2": "d4bba439e000b95fd0a9bffe97cbabec",
+        "data_batch_3": "54ebc095f3ab1f0389bbae665268c751",
+        "data_batch_4": "634d18415352ddfa80567beed471001a",
+        "data_batch_5": "482c414d41f54cd18b22e5b47cb7c3cb",
+        "test_batch": "40351d587109b95175f43aff81a1287e",
+    },
+}
 CLASS_NAMES = {
     "mnist": [str(d) for d in range(10)],
     "fashion_mnist": [
@@ -83,19 +137,80 @@ class DatasetUnreadable(ValueError):
     """The dataset's files are there but cannot be read: truncated, damaged or not in their format."""
 
 
-def _whole(value, name, *, minimum=1, hint=""):
-    """``value`` as an int when it is a whole number >= ``minimum`` (not a bool); else a clear error naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a whole number; got {value!r} ({type(value).__name__}).{hint}")
-    if value < minimum:
-        at_least = "positive" if minimum == 1 else f"at least {minimum}"
-        raise ValueError(f"{name} must be {at_least}; got {value}.{hint}")
-    return int(value)
+class DatasetChanged(DatasetUnreadable):
+    """A dataset file is not the original: its digest differs from the one in ``CHECKSUMS``."""
+
+
+# {(file, its version: device, inode, size, times), algorithm, what is hashed}: the digest found, so that each file
+# is hashed once a process however often it is loaded, and again when it is replaced or rewritten.
+_DIGESTS = {}
+
+
+def _hash(chunks, algorithm):
+    """The hex digest of the bytes in ``chunks``."""
+    hasher = hashlib.new(algorithm, usedforsecurity=False)
+    for chunk in chunks:
+        hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def _file_chunks(path):
+    with open(path, "rb") as file:
+        yield from iter(lambda: file.read(1 << 20), b"")
+
+
+def _verify(path, dataset, name, fix, content=None):
+    """Refuse ``path`` with ``DatasetChanged`` unless its digest is ``CHECKSUMS[dataset][name]``.
+
+    ``content``: for an IDX file, a function returning its bytes after gunzip,
+    which are hashed instead of the file (called only when not hashed yet).
+    """
+    expected = CHECKSUMS[dataset][name]
+    algorithm = "sha256" if len(expected) == 64 else "md5"
+    stat = os.stat(path)
+    version = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    key = (os.path.abspath(path), version, algorithm, content is not None)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = _hash([content()] if content is not None else _file_chunks(path), algorithm)
+    found = _DIGESTS[key]
+    if found != expected:
+        what = "SHA-256" if algorithm == "sha256" else "md5"
+        of = " after gunzip" if content is not None else ""
+        raise DatasetChanged(
+            f"{path} is not the original {dataset} file {name}: its {what}{of} begins {found[:12]}, the original's "
+            f"{expected[:12]} (cut short, damaged or another version). {fix}"
+        )
 
 
 def _keras_cache():
-    """The folder where ``keras.datasets`` keeps what it downloaded."""
-    return pathlib.Path(os.environ.get("KERAS_HOME") or "~/.keras").expanduser() / "datasets"
+    """The folder where ``keras.datasets`` keeps what it downloaded, found as Keras finds it.
+
+    ``$KERAS_HOME``, else ``~/.keras`` (``/tmp/.keras`` when the home folder
+    is not writable), as Keras read it when imported; ``get_file`` falls back
+    to ``/tmp/.keras`` when that folder is not writable.
+    """
+    try:
+        from keras.src.backend.config import keras_home  # noqa: PLC0415 (Keras's own, fixed when Keras was imported)
+
+        home = keras_home()
+    except ImportError:  # another Keras layout: the same rule, read now
+        home = os.environ.get("KERAS_HOME") or os.path.join(
+            "~" if os.access(os.path.expanduser("~"), os.W_OK) else "/tmp", ".keras"
+        )
+    home = os.path.expanduser(home)
+    if not os.access(home, os.W_OK):
+        home = os.path.join("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir(), ".keras")
+    return pathlib.Path(home) / "datasets"
+
+
+def _check_keras_files(name, files, fix):
+    """Check the files of ``files`` ({path in Keras's cache: name in CHECKSUMS}) that are there."""
+    cache = _keras_cache()
+    for relative, file in files.items():
+        path = cache / relative
+        if path.is_file():
+            content = (lambda path=path: _idx_content(path, fix)) if file in IDX_FILES.values() else None
+            _verify(path, name, file, fix, content)
 
 
 def _network_failure(error):
@@ -115,16 +230,22 @@ def load(name):
     Shapes and dtypes are those of ``keras.datasets``: uint8 images
     ``(n, 28, 28)`` for MNIST and Fashion-MNIST, ``(n, 32, 32, 3)`` for
     CIFAR-10; uint8 labels ``(n,)``, or ``(n, 1)`` for CIFAR-10.
+    Every file is checked against ``CHECKSUMS`` before it is parsed: in
+    ``RESNET_BOOK_DATA``, or in Keras's cache before ``keras.datasets`` reads
+    it (a file it has just downloaded, or unpacked, right after).
     ``DatasetUnavailable``: no local copy and no network;
-    ``DatasetUnreadable``: a damaged file, local or in Keras's cache.
+    ``DatasetUnreadable``: a damaged file, local or in Keras's cache;
+    ``DatasetChanged`` (a ``DatasetUnreadable``): a file that is not the original.
     """
     if not isinstance(name, str) or name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")
     folder = os.environ.get(DATA_VARIABLE)
     if folder:
         return _load_local(name, pathlib.Path(folder).expanduser().absolute())
+    delete = "Delete it so that keras.datasets downloads it again."
+    _check_keras_files(name, KERAS_DOWNLOADS[name], delete)
     try:
-        return getattr(keras.datasets, name).load_data()
+        arrays = getattr(keras.datasets, name).load_data()
     except MemoryError:
         raise
     except Exception as error:
@@ -142,6 +263,10 @@ def load(name):
             f"interrupted download or a full disk. Delete that copy so that keras.datasets downloads it "
             f"again, or set {DATA_VARIABLE} to a folder that holds the original files."
         ) from error
+    _check_keras_files(name, KERAS_DOWNLOADS[name], delete)  # what it has just downloaded
+    unpacked = f"Delete {_keras_cache() / KERAS_CACHE_NAMES[name]} so that keras.datasets downloads it again."
+    _check_keras_files(name, KERAS_UNPACKED.get(name, {}), unpacked)
+    return arrays
 
 
 def _load_local(name, folder):
@@ -161,7 +286,15 @@ def _load_local(name, folder):
             f"Place the four original IDX files there, or unset {DATA_VARIABLE} "
             f"to download through keras.datasets."
         )
-    arrays = {part: read_idx(path) for part, path in paths.items()}
+    fix = (
+        f"Replace it by the original (delete it, then copy or download it again), or unset {DATA_VARIABLE} "
+        f"so that keras.datasets downloads {name!r}."
+    )
+    arrays = {}
+    for part, path in paths.items():
+        raw = _idx_content(path, "Download it again.")
+        _verify(path, name, path.name, fix, content=lambda raw=raw: raw)
+        arrays[part] = _parse_idx(path, raw)
     for split in ("train", "test"):
         images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
@@ -182,15 +315,24 @@ def read_idx(path):
     path = pathlib.Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist (or is not a file); give the path of an IDX file.")
+    return _parse_idx(path, _idx_content(path, "Download it again."))
+
+
+def _idx_content(path, fix):
+    """The bytes of the IDX file at ``path``, gunzipped when it is gzipped; ``DatasetUnreadable`` when it cannot be."""
     try:
         with open(path, "rb") as file:
             gzipped = file.read(2) == b"\x1f\x8b"
         with (gzip.open if gzipped else open)(path, "rb") as file:
-            raw = file.read()
+            return file.read()
     except (OSError, EOFError, zlib.error) as error:
         raise DatasetUnreadable(
-            f"cannot read {path} ({type(error).__name__}: {error}): it is truncated or damaged. Download it again."
+            f"cannot read {path} ({type(error).__name__}: {error}): it is truncated or damaged. {fix}"
         ) from error
+
+
+def _parse_idx(path, raw):
+    """The array that the IDX bytes ``raw`` (read from ``path``, named in errors) hold."""
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08 or raw[3] == 0:
         raise DatasetUnreadable(
             f"{path} is not an IDX file of unsigned bytes (it starts with {raw[:4]!r}, not "
@@ -273,6 +415,9 @@ def _read_cifar10(folder):
             f"{folder} lacks {', '.join(missing)} of CIFAR-10's batches. Unpack all of "
             f"cifar-10-python.tar.gz there, or unset {DATA_VARIABLE} and run online."
         )
+    fix = f"Unpack the original cifar-10-python.tar.gz there again, or unset {DATA_VARIABLE} and run online."
+    for file in CIFAR10_FILES:  # all six before any is unpickled
+        _verify(folder / file, "cifar10", file, fix)
     parts = [_read_cifar10_batch(folder / file) for file in CIFAR10_FILES]
     x_train = np.concatenate([x for x, _ in parts[:-1]])
     y_train = np.concatenate([y for _, y in parts[:-1]])
@@ -300,7 +445,7 @@ def as_images(x, size=None):
     if x.ndim == 3:
         x = x[..., None]
     if size is not None:
-        size = _whole(size, "size", hint=" It is the side of the padded square images, or None.")
+        size = whole_number(size, "size", hint=" It is the side of the padded square images, or None.")
         extra_h, extra_w = size - x.shape[1], size - x.shape[2]
         if extra_h < 0 or extra_w < 0:
             raise ValueError(f"cannot pad images of {x.shape[1:3]} down to {size}x{size}.")
@@ -316,7 +461,7 @@ def downsample(x, factor=2):
     must be multiples of ``factor`` (pad first with ``as_images(x, size=...)``).
     Chapters 1 and 2 train on Fashion-MNIST padded to 32x32 and halved to 16x16.
     """
-    factor = _whole(factor, "factor", hint=" It is the side of the square of pixels averaged into one.")
+    factor = whole_number(factor, "factor", hint=" It is the side of the square of pixels averaged into one.")
     x = np.asarray(x)
     if x.ndim != 4:
         raise ValueError(f"x must be images (n, h, w, channels); got an array of shape {x.shape}.")
@@ -331,8 +476,8 @@ def downsample(x, factor=2):
 
 def subset(x, y, n, seed=0):
     """``n`` examples drawn without replacement, the same ones for the same seed (all of them when ``n >= len(x)``)."""
-    n = _whole(n, "n", hint=" It is how many examples to draw.")
-    seed = _whole(seed, "seed", minimum=0)
+    n = whole_number(n, "n", hint=" It is how many examples to draw.")
+    seed = whole_number(seed, "seed", minimum=0)
     if len(x) != len(y):
         raise ValueError(f"x and y must hold as many examples; x has {len(x)}, y has {len(y)}.")
     if n >= len(x):
@@ -403,9 +548,9 @@ def signal_folder(path, length=2048, step=None):
     unreadable file, one with NaN or infinite values or a recording shorter
     than ``length`` raises ``DataFolderError`` naming it.
     """
-    length = _whole(length, "length", hint=" It is the number of points in a segment, e.g. 2048.")
+    length = whole_number(length, "length", hint=" It is the number of points in a segment, e.g. 2048.")
     if step is not None:
-        step = _whole(step, "step", hint=" It is the points from one segment's start to the next (None: length).")
+        step = whole_number(step, "step", hint=" It is the points from one segment's start to the next (None: length).")
     step = length if step is None else step
     segments, labels = [], []
     folders = _class_folders(path, "recordings (.npy or .csv files)")
@@ -483,9 +628,9 @@ def image_folder(path, image_size, batch_size=32, validation_split=None, seed=0)
     if not isinstance(image_size, (tuple, list)) or len(image_size) != 2:
         raise TypeError(f"image_size must be a side h (square) or a pair (h, w) of whole numbers; got {image_size!r}.")
     hint = " image_size is the images' side h, or (h, w), in pixels after resizing."
-    size = tuple(_whole(side, "image_size", hint=hint) for side in image_size)
-    batch_size = _whole(batch_size, "batch_size")
-    seed = _whole(seed, "seed", minimum=0)
+    size = tuple(whole_number(side, "image_size", hint=hint) for side in image_size)
+    batch_size = whole_number(batch_size, "batch_size")
+    seed = whole_number(seed, "seed", minimum=0)
     if validation_split is not None and (
         isinstance(validation_split, bool)
         or not isinstance(validation_split, numbers.Real)
