@@ -48,9 +48,38 @@ def site(tmp_path_factory):
     return out / "_build" / "html"
 
 
+def code_cells(notebook):
+    """The code cells of ``notebook``: an nbformat notebook, or the path of one."""
+    import nbformat
+
+    if isinstance(notebook, (str, pathlib.Path)):
+        notebook = nbformat.read(notebook, as_version=4)
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+@pytest.fixture
+def mixed_precision():
+    """Keras' global policy ``mixed_float16`` for one test (what an accelerated lib.setup sets)."""
+    import keras  # here, not at the top: lib imports TensorFlow quietly first
+
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
 def fixed_input(shape, seed=0):
     """A fixed float32 input of ``shape``, standard normal, the same on every run."""
     return np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+
+
+def trainable(model):
+    """The learned parameters: ``count_params`` less BN's moving means and variances."""
+    return sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
+
+
+def count(model, kind):
+    """How many of ``model``'s layers are instances of ``kind``."""
+    return sum(isinstance(layer, kind) for layer in model.layers)
 
 
 def randomise_batch_norms(model, seed=1):

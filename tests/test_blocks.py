@@ -231,12 +231,12 @@ def test_bias_adds_one_learned_value_per_channel_and_saves(tmp_path):
 
 
 def test_batch_norm_momentum_is_the_books_except_in_e2():
-    from lib import models
+    from lib import writeups
 
     inputs = keras.Input((8, 8, 4))
     model = keras.Model(inputs, blocks.basic_block(inputs, 4, name="b"))
     assert {layer.momentum for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)} == {0.9}
-    e2 = models.e2_fashion_resnet()
+    e2 = writeups.e2_fashion_resnet()
     assert {layer.momentum for layer in e2.layers if isinstance(layer, keras.layers.BatchNormalization)} == {0.99}
 
 

@@ -1,16 +1,13 @@
 """Checks of the book itself: table of contents, bootstrap, stored outputs, form."""
 
+import ast
 import json
 import re
 
 import nbformat
 import pytest
-from conftest import NOTEBOOKS, REPOSITORY, ROOT
+from conftest import BOOK, NOTEBOOKS, REPOSITORY, ROOT, code_cells
 from notebook_form import bootstrap_source, canonical, repository_ref
-
-
-def code_cells(path):
-    return [cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
 
 
 def ignored(cell):
@@ -76,3 +73,27 @@ def test_no_lambda_layers_or_backend_calls(path):
 def test_nbval_markers_are_cell_tags_not_comments_a_reader_sees(path):
     for index, cell in enumerate(code_cells(path)):
         assert "NBVAL" not in cell.source, f"code cell {index}: use the cell tag nbval-ignore-output"
+
+
+def defined_names(path):
+    """The names a module of lib defines at its top level: functions, classes, constants, imports."""
+    names = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(name.id for target in targets for name in ast.walk(target) if isinstance(name, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_lib_name_a_notebook_uses_is_where_it_says(path):
+    """``lib.MODULE.NAME`` in any cell names something MODULE defines (a net moved to lib.writeups, say)."""
+    modules = {module.stem: module for module in (BOOK / "lib").glob("*.py")}
+    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        for module, name in re.findall(r"\blib\.(\w+)\.(\w+)", cell.source):
+            if module in modules:
+                assert name in defined_names(modules[module]), f"cell {index}: lib.{module} has no {name}"

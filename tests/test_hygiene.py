@@ -1,12 +1,12 @@
-"""`make test` must fail on lint errors and non-canonical notebooks: show both on bad fixtures."""
+"""`make test` must fail on lint errors and non-canonical notebooks: show both on bad fixtures, and the form check."""
 
 import pathlib
 import subprocess
 import sys
 
 import nbformat
-from conftest import ROOT
-from notebook_form import canonical
+from conftest import REPOSITORY, ROOT
+from notebook_form import bootstrap_source, canonical, repository_ref
 
 FIXTURES = ROOT / "tests" / "fixtures"
 RUFF = pathlib.Path(sys.executable).parent / "ruff"
@@ -34,3 +34,26 @@ def test_canonical_form_catches_a_bad_notebook():
     assert path.read_text() != text
     assert '"name": "python3"' in text and "widgets" not in text and '"scrolled"' not in text
     assert canonical(nbformat.reads(text, as_version=4)) == text  # canonical is a fixed point
+
+
+def form_check(*paths):
+    script = ROOT / "scripts" / "notebook_form.py"
+    return subprocess.run([sys.executable, str(script), "--check", *map(str, paths)], capture_output=True, text=True)
+
+
+def test_the_form_check_names_a_bad_notebook_and_passes_a_good_one(tmp_path):
+    bad = form_check(FIXTURES / "noncanonical.ipynb")
+    assert bad.returncode == 1
+    assert bad.stdout.strip() == (
+        f"{FIXTURES / 'noncanonical.ipynb'}: not in canonical form; "
+        f"its first code cell is not the bootstrap for {repository_ref()}"
+    )
+    good = tmp_path / "good.ipynb"
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(bootstrap_source(REPOSITORY, repository_ref()))]
+    )
+    good.write_text(canonical(notebook))
+    assert form_check(good).returncode == 0
+    before = good.read_text()
+    good.write_text(before.replace("REF = ", "REF  = "))
+    assert form_check(good).stdout.strip() == f"{good}: its first code cell is not the bootstrap for {repository_ref()}"

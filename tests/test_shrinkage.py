@@ -7,15 +7,7 @@ import tensorflow as tf
 from conftest import fixed_input, randomise_batch_norms
 from reference import batch_norm, conv1d_same, conv2d_same, option_a, relu, sigmoid, soft_threshold, softmax
 
-from lib import blocks, models
-
-
-@pytest.fixture
-def mixed_precision():
-    """Keras' global policy ``mixed_float16`` for one test (what an accelerated lib.setup sets)."""
-    keras.mixed_precision.set_global_policy("mixed_float16")
-    yield
-    keras.mixed_precision.set_global_policy("float32")
+from lib import blocks, models, writeups
 
 
 def test_soft_threshold_by_hand():
@@ -188,7 +180,7 @@ def signal_net():
     return models.drsn((32, 2), 3, stage_filters=(2, 4), units_per_stage=1, thresholds="shared", first_strides=2)
 
 
-@pytest.mark.parametrize("build", [models.e0_drsn, signal_net], ids=["e0_drsn", "signal_drsn_cs"])
+@pytest.mark.parametrize("build", [writeups.e0_drsn, signal_net], ids=["e0_drsn", "signal_drsn_cs"])
 def test_shrinkage_nets_survive_save_and_load(build, tmp_path):
     model = build()
     randomise_batch_norms(model)
@@ -202,7 +194,7 @@ def test_shrinkage_nets_survive_save_and_load(build, tmp_path):
 
 
 def test_e0_drsn_matches_numpy():
-    model = models.e0_drsn()
+    model = writeups.e0_drsn()
     randomise_batch_norms(model)
     randomise_threshold_dense(model)
     w = {layer.name: layer.get_weights() for layer in model.layers}

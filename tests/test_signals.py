@@ -1,9 +1,12 @@
+import re
+
 import numpy as np
 import pytest
 from reference import snr_db
 
 import lib
 from lib import data, signals
+from lib.arguments import ArgumentError
 
 
 @pytest.fixture(scope="module")
@@ -145,9 +148,16 @@ def test_components_add_up_to_the_signal_and_repeat_by_seed():
     assert not parts["impacts"][healthy].any() and parts["impacts"][~healthy].any(axis=1).all()
 
 
-@pytest.mark.parametrize("arguments", [{"n_per_class": 0}, {"n_per_class": 2.5}, {"n_per_class": 2, "length": True}])
-def test_vibration_refuses_a_count_or_length_that_is_not_a_positive_whole_number(arguments):
-    with pytest.raises(ValueError, match="must be a positive whole number"):
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"n_per_class": 0}, "n_per_class must be a whole number >= 1; got 0. It is the number of signals of each"),
+        ({"n_per_class": 2.5}, "n_per_class must be a whole number >= 1; got 2.5."),
+        ({"n_per_class": 2, "length": True}, "length must be a whole number >= 1; got True. It is the number of"),
+    ],
+)
+def test_vibration_refuses_a_count_or_length_that_is_not_a_positive_whole_number(arguments, message):
+    with pytest.raises(ArgumentError, match=re.escape(message)):
         signals.vibration(**arguments)
 
 
@@ -230,12 +240,12 @@ def test_signal_folder_reads_upper_case_extensions_and_skips_folders_named_like_
 @pytest.mark.parametrize(
     ("arguments", "kind", "message"),
     [
-        ({"step": 0}, ValueError, "step must be positive; got 0"),
-        ({"step": -50}, ValueError, "step must be positive; got -50"),
-        ({"step": 2.5}, TypeError, r"step must be a whole number; got 2.5 \(float\)"),
-        ({"length": 0}, ValueError, "length must be positive; got 0"),
-        ({"length": True}, TypeError, r"length must be a whole number; got True \(bool\)"),
-        ({"length": "2048"}, TypeError, r"length must be a whole number; got '2048' \(str\)"),
+        ({"step": 0}, ArgumentError, "step must be a whole number >= 1; got 0."),
+        ({"step": -50}, ArgumentError, "step must be a whole number >= 1; got -50."),
+        ({"step": 2.5}, ArgumentError, "step must be a whole number >= 1; got 2.5."),
+        ({"length": 0}, ArgumentError, "length must be a whole number >= 1; got 0."),
+        ({"length": True}, ArgumentError, "length must be a whole number >= 1; got True."),
+        ({"length": "2048"}, ArgumentError, "length must be a whole number >= 1; got '2048'."),
     ],
     ids=["step 0", "negative step", "fractional step", "length 0", "length True", "length as text"],
 )

@@ -10,6 +10,10 @@ lib comes from the commit, not from uncommitted edits, as in Colab.
 Every chapter runs its bootstrap and setup cell twice from the same folder, in two
 fresh kernels, as after Colab's Runtime > Restart: the second run must find the
 clone (its repository url leads nowhere). One chapter then runs top to bottom.
+
+The bootstrap's edges run it as a plain script against a small remote, in seconds: an
+interrupted clone (left behind, or interrupted now), a ``resnet-book`` that is not a clone,
+``RESNET_BOOK_BOOTSTRAP`` off in any spelling, a stray ``lib`` in the working folder.
 """
 
 import asyncio
@@ -17,13 +21,14 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import nbformat
 import pytest
-from conftest import BOOK, ROOT
+from conftest import BOOK, REPOSITORY, ROOT, code_cells
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-from notebook_form import repository_ref
+from notebook_form import bootstrap_source, repository_ref
 
 CHAPTERS = sorted(BOOK.glob("*.ipynb"))
 DEVELOPMENT_BRANCH = "main"
@@ -64,10 +69,6 @@ def client(notebook, folder, timeout=600):
 
 def notebook_of(*sources):
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
-
-
-def code_cells(notebook):
-    return [cell for cell in notebook.cells if cell.cell_type == "code"]
 
 
 def text(cell):
@@ -160,3 +161,102 @@ def test_a_chapter_alone_runs_top_to_bottom_through_its_bootstrap(origin, tmp_pa
     client(notebook, content, timeout=900).execute(env=colab(f"file://{origin}"))
     assert (content / "resnet-book" / "book" / "lib" / "__init__.py").exists()
     assert text(code_cells(notebook)[1]).startswith("profile quick |")
+
+
+# The bootstrap's edges, run as a plain script (no kernel) against a small remote: a book of two files.
+BOOK_LIB = ("book/lib/__init__.py", "book/lib/signals.py")
+OFF = ["0", "false", "no", "off", "Off", "FALSE", " no "]
+IN_COLAB = "import sys\nsys.modules['google.colab'] = sys  # what the bootstrap looks for\n"
+
+
+@pytest.fixture(scope="module")
+def small_origin(tmp_path_factory):
+    """A repository holding only the book's lib markers, at the ref of ``_config.yml``: quick to clone."""
+    origin = tmp_path_factory.mktemp("small") / "origin"
+    for name in BOOK_LIB:
+        (origin / name).parent.mkdir(parents=True, exist_ok=True)
+        (origin / name).write_text("")
+    git = ["git", "-C", str(origin), "-c", "user.name=t", "-c", "user.email=t@t"]
+    for command in (["init", "--quiet"], ["checkout", "--quiet", "-b", repository_ref()], ["add", "."]):
+        subprocess.run(git + command, check=True)
+    subprocess.run(git + ["commit", "--quiet", "-m", "book"], check=True)
+    return f"file://{origin}"
+
+
+def bootstrap(folder, repository, switch="1", before="", path=None):
+    """The bootstrap run by Python in ``folder`` (``before`` first); its result, with the folder it ended in."""
+    source = before + bootstrap_source(REPOSITORY, repository_ref()) + "\nprint('ended in', os.getcwd())"
+    environment = colab(repository, switch)
+    if path:
+        environment["PATH"] = f"{path}{os.pathsep}{environment['PATH']}"
+    result = subprocess.run([sys.executable, "-c", source], cwd=folder, env=environment, capture_output=True, text=True)
+    ended = re.search(r"^ended in (.*)$", result.stdout, re.M)
+    return result, ended and ended.group(1)
+
+
+def cloned(folder):
+    """Whether ``folder`` holds a whole clone, and nothing half-made beside it."""
+    return all((folder / "resnet-book" / name).is_file() for name in BOOK_LIB) and not list(
+        folder.glob(".resnet-book-*")
+    )
+
+
+@pytest.mark.parametrize("leftover", ["empty folder", "partial checkout"])
+def test_an_interrupted_clone_left_behind_is_cloned_again(small_origin, tmp_path, leftover):
+    (tmp_path / "resnet-book").mkdir()
+    if leftover == "partial checkout":  # what git leaves when it is killed halfway
+        (tmp_path / "resnet-book" / ".git").mkdir()
+        (tmp_path / "resnet-book" / "book").mkdir()
+    result, ended = bootstrap(tmp_path, small_origin)
+    assert result.returncode == 0, result.stderr
+    assert ended == str(tmp_path / "resnet-book" / "book") and cloned(tmp_path)
+
+
+def test_a_clone_interrupted_now_leaves_nothing_and_the_next_run_clones(small_origin, tmp_path):
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "git").write_text(  # git that writes half a book into its last argument, then the reader interrupts
+        '#!/bin/sh\nfor last; do :; done\nmkdir -p "$last/book"\nkill -INT "$PPID"\nsleep 30\n'
+    )
+    (fake / "git").chmod(0o755)
+    content = tmp_path / "content"
+    content.mkdir()
+    result, ended = bootstrap(content, small_origin, path=fake)
+    assert "KeyboardInterrupt" in result.stderr and ended is None
+    assert os.listdir(content) == [], "neither resnet-book nor the folder git was writing is left"
+    result, ended = bootstrap(content, small_origin)
+    assert result.returncode == 0 and ended == str(content / "resnet-book" / "book") and cloned(content)
+
+
+def test_a_resnet_book_folder_that_is_not_a_clone_is_left_alone_with_advice(small_origin, tmp_path):
+    (tmp_path / "resnet-book").mkdir()
+    (tmp_path / "resnet-book" / "notes.txt").write_text("a reader's own")
+    result, ended = bootstrap(tmp_path, small_origin)
+    assert result.returncode != 0 and ended is None
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("RuntimeError")]
+    assert line == (
+        f"RuntimeError: {tmp_path / 'resnet-book'} is not a clone of the book: "
+        "rename or delete it, then run this cell again."
+    )
+    assert os.listdir(tmp_path / "resnet-book") == ["notes.txt"]
+
+
+@pytest.mark.parametrize("switch", OFF)
+@pytest.mark.parametrize("where", ["outside Colab", "in Colab"])
+def test_the_switch_off_in_any_spelling_turns_the_bootstrap_off(small_origin, tmp_path, switch, where):
+    result, ended = bootstrap(tmp_path, small_origin, switch, before=IN_COLAB if where == "in Colab" else "")
+    assert result.returncode == 0 and ended == str(tmp_path) and os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("switch, before", [("1", ""), ("yes", ""), ("True", ""), ("", IN_COLAB)])
+def test_the_switch_on_or_unset_in_colab_clones(small_origin, tmp_path, switch, before):
+    result, ended = bootstrap(tmp_path, small_origin, switch, before=before)
+    assert result.returncode == 0 and ended == str(tmp_path / "resnet-book" / "book") and cloned(tmp_path)
+
+
+def test_a_stray_lib_in_the_working_folder_is_named_and_passed_over(small_origin, tmp_path):
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")  # someone else's package called lib
+    result, ended = bootstrap(tmp_path, small_origin)
+    assert result.returncode == 0 and ended == str(tmp_path / "resnet-book" / "book") and cloned(tmp_path)
+    assert f"Warning: {tmp_path / 'lib'} is not the book's lib (no signals.py); using the clone's." in result.stdout

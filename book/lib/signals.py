@@ -24,6 +24,8 @@ import numbers
 
 import numpy as np
 
+from lib.arguments import whole_number
+
 # Chapter 5's machine: a shaft turning at about 1,797 rpm (a jitter of +-4% per
 # sample models speed and load), sampled at 12 kHz as in the CWRU bearing data.
 SAMPLING_RATE = 12_000
@@ -118,9 +120,8 @@ def components(n_per_class, length=2048, seed=0):
     """The parts ``vibration`` adds, before the sum: a dict of float64 ``(8 * n_per_class, length)`` arrays
     ``"harmonics"`` (shaft harmonics and gear mesh), ``"impacts"`` (zero when healthy) and ``"background"``,
     plus int64 ``"labels"``, in ``vibration``'s order for the same arguments (their sum is its signal)."""
-    for value, argument in ((n_per_class, "n_per_class"), (length, "length")):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"{argument} must be a positive whole number; got {value!r}.")
+    n_per_class = whole_number(n_per_class, "n_per_class", hint=" It is the number of signals of each class.")
+    length = whole_number(length, "length", hint=" It is the number of points in a signal.")
     rng = np.random.default_rng(seed)
     t = np.arange(length) / SAMPLING_RATE
     parts = {"harmonics": [], "impacts": [], "background": []}
