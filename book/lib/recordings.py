@@ -348,9 +348,11 @@ def open_cwru(root=None, build=False):
     folder = datasets_root(root)
     if not (folder / NAME / "manifest.json").is_file():
         if not build:
+            home = pathlib.Path.home()
+            shown = f"~/{folder.relative_to(home)}" if folder.is_relative_to(home) else str(folder)
             raise Unavailable(
-                f"CWRU is not built in {folder} (build it once where there is network, a 0.7 GB download: "
-                f"bearing-datasets --root {folder} build cwru, or open_cwru(build=True))."
+                f"CWRU is not built in {shown} (build it once where there is network, a 0.7 GB download: "
+                f"bearing-datasets --root {shown} build cwru, or open_cwru(build=True))."
             )
         try:
             bearing_datasets.build(NAME, root=folder)
