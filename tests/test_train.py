@@ -67,7 +67,7 @@ def test_a_dataset_takes_no_labels_or_batch_size_and_arrays_no_images_per_epoch(
         train.fit(compiled(), (batch for batch in [(x, y)]), epochs=1)
 
 
-@pytest.mark.parametrize("argument", ["epochs", "batch_size"])
+@pytest.mark.parametrize("argument", ["epochs", "batch_size", "steps_per_execution"])
 @pytest.mark.parametrize("value", [0, -2, 1.5, 2.0, "2", True, None])
 def test_epochs_and_batch_size_must_be_positive_whole_numbers(argument, value):
     x, y = tiny_problem()
@@ -322,3 +322,19 @@ def test_convergence_refuses_meaningless_settings(options):
 def test_convergence_needs_epochs_before_the_tail():
     with pytest.raises(ValueError, match="train for more epochs"):
         train.Convergence().loss_change(history([0.9]))
+
+
+def test_sixteen_steps_a_call_give_the_losses_of_one_bit_for_bit():
+    # 48 examples in batches of 8: 6 steps an epoch, fewer than 16, so the remainder path runs too.
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(48, 64, 1)).astype("float32"), rng.integers(0, 4, 48)
+    losses = {}
+    for steps in (1, 16, 4):
+        keras.utils.set_random_seed(0)
+        model = models.drsn((64, 1), 4, stage_filters=(4, 8), units_per_stage=1)
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        table = train.fit(model, x, y, epochs=3, batch_size=8, seed=0, steps_per_execution=steps, progress=False)
+        assert model.steps_per_execution == steps
+        losses[steps] = table[["loss", "accuracy"]].to_numpy()
+    np.testing.assert_array_equal(losses[16], losses[1])
+    np.testing.assert_array_equal(losses[4], losses[1])
