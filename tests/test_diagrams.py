@@ -1,10 +1,12 @@
 import pathlib
+import re
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 
@@ -23,9 +25,39 @@ LABELS = {
         "option A",
         "option B",
         "option C",
-        "subsample ×2, zero-pad channels",
-        "1×1 conv, 32, stride 2 + BN (only where the shape changes)",
-        "1×1 conv + BN on every unit",
+        "a unit that changes the shape: 32×32×16 → 16×16×32",
+        "a unit that keeps it: 16×16×32 → 16×16×32",
+        "subsample ×2, zero-pad to 32 channels (no parameters)",
+        "1×1 conv, 32, /2 + BN (576 parameters)",
+        "1×1 conv, 32 + BN (1,088 parameters)",
+        "identity x",
+    ],
+    "cifar_network": [
+        "ResNet-(6n + 2) for CIFAR-10",
+        "image: 32×32×3",
+        "stage 1: n units, 16 filters",
+        "stage 2: n units, 32 filters, the first /2",
+        "stage 3: n units, 64 filters, the first /2",
+        "32×32×16",
+        "16×16×32",
+        "8×8×64",
+        "option A: subsample ×2, zero-pad to 32 channels",
+        "identity x",
+    ],
+    "resnet50_network": [
+        "ResNet-50",
+        "image: 224×224×3",
+        "7×7 conv, 64, /2 BN, ReLU",
+        "3×3 max pool, /2",
+        "conv2_x: 3 units 1×1, 64 · 3×3, 64 · 1×1, 256",
+        "conv3_x: 4 units, the first /2 1×1, 128 · 3×3, 128 · 1×1, 512",
+        "conv4_x: 6 units, the first /2 1×1, 256 · 3×3, 256 · 1×1, 1024",
+        "conv5_x: 3 units, the first /2 1×1, 512 · 3×3, 512 · 1×1, 2048",
+        "112×112×64",
+        "56×56×256",
+        "7×7×2048",
+        "1×1 conv, 512, /2 + BN",
+        "identity x",
     ],
     "shrinkage_units": [
         "channel-shared (RSBU-CS)",
@@ -87,7 +119,9 @@ def test_labels_fit_in_their_boxes_and_the_figure(diagram):
     _, fig = diagram
     figure = fig.bbox.padded(-1)
     for ax in fig.axes:
-        patches = [p.get_window_extent() for p in ax.patches]
+        # The boxes in front; a stage's stack of units draws copies of its box behind it (lower zorder).
+        patches = [p.get_window_extent() for p in ax.patches if p.get_zorder() >= 3]
+        assert len(patches) >= len(ax.patches) / 3
         for text in _texts(ax):
             extent = text.get_window_extent()
             assert figure.x0 <= extent.x0 and extent.x1 <= figure.x1, text.get_text()
@@ -110,3 +144,29 @@ def test_fills_blend_palette_colours_toward_white():
         fill, colour = diagrams._fill(kind), to_rgb(PALETTE[name])
         assert all(c <= f <= 1 for c, f in zip(colour, fill)) and fill != (1.0, 1.0, 1.0)
     assert len({diagrams._fill(kind) for kind in diagrams.KINDS}) == len(diagrams.KINDS)
+
+
+def _count(text):
+    """The whole number in a label such as "(1,088 parameters)"; 0 for "(no parameters)"."""
+    found = re.search(r"\(([\d,]+|no) ?\s*parameters\)", " ".join(text.split()))
+    assert found, text
+    return 0 if found.group(1) == "no" else int(found.group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize("option", "ABC")
+def test_shortcut_options_count_the_parameters_lib_learns(option):
+    """What each panel draws is ``lib.blocks.shortcut`` on its unit: the identity, or as many learned parameters."""
+    import keras
+
+    from lib import blocks
+
+    units = (((32, 32, 16), 2), ((16, 16, 32), 1))  # the top row's input and stride, the bottom row's
+    for (shape, strides), label in zip(units, diagrams.SHORTCUTS[f"option {option}"]):
+        inputs = keras.Input(shape)
+        outputs = blocks.shortcut(inputs, 32, strides, option, name="unit")
+        assert outputs.shape == (None, 16, 16, 32)
+        if label.startswith("identity"):
+            assert outputs is inputs, (option, label)
+            continue
+        learned = keras.Model(inputs, outputs).trainable_weights
+        assert sum(int(np.prod(weight.shape)) for weight in learned) == _count(label), (option, label)

@@ -9,12 +9,12 @@ submodules, one per responsibility:
 - ``lib.recordings``: real bearing recordings (CWRU) for chapter 5's nets
 - ``lib.denoise``: classical soft-thresholding rules and the exact oracle, in NumPy (chapter 4 imports it)
 - ``lib.blocks``: residual blocks and shortcuts
-- ``lib.models``: the book's architectures (He et al.'s CIFAR nets, ResNet-50, the DRSN)
+- ``lib.models``: the book's architectures (He et al.'s CIFAR nets, ResNet-18 to -152 and their stage costs, the DRSN)
 - ``lib.writeups``: the seed write-ups' networks as they ran, one Part III notebook each (E0 to E3)
 - ``lib.train``: a thin layer over ``model.fit`` (XLA when the run is accelerated), the distribution strategy
 - ``lib.benchmark``: images per second of a training step (ResNet-50 against ``keras.applications``)
 - ``lib.plots``: the book's figures and their style (a colour-blind-safe palette)
-- ``lib.diagrams``: the block diagrams
+- ``lib.diagrams``: the block and whole-network diagrams
 - ``lib.show``: lib's own source, displayed in a chapter
 - ``lib.checks``: ``expect(condition, claim)``, the comparison over seeds (``compare``: a paired 95% interval), exercise checkers
 - ``lib.results``: measured figures saved for the results page

@@ -1,12 +1,19 @@
 """The book's architectures, built from ``lib.blocks``: He et al.'s CIFAR nets, ResNet-50, the DRSN.
 
+He et al.'s ImageNet family, ResNet-18 to -152 (``imagenet_resnet``), and its
+costs stage by stage (``stage_costs``) rebuild their Table 1.
+
 Every network's last layer computes in float32 whatever Keras' dtype
 policy: under ``mixed_float16`` (an accelerated run, see ``lib.setup``) a
 softmax in float16 would round small probabilities away. The seed
 write-ups' one-notebook nets (E0 to E3) are in ``lib.writeups``.
 """
 
+import types
+
 import keras
+import numpy as np
+import pandas as pd
 from keras import layers
 
 from lib import blocks
@@ -157,6 +164,156 @@ def resnet50(
         x = layers.Dense(classes, activation="softmax", dtype="float32", name="predictions")(x)
     version = "" if stride_on == "1x1" else "_v1_5"
     return keras.Model(inputs, x, name=f"resnet50{version}")
+
+
+# He et al.'s Table 1: depth -> the block kind and the units of each stage, conv2_x ... conv5_x.
+IMAGENET_RESNETS = {
+    18: ("basic", (2, 2, 2, 2)),
+    34: ("basic", (3, 4, 6, 3)),
+    50: ("bottleneck", (3, 4, 6, 3)),
+    101: ("bottleneck", (3, 4, 23, 3)),
+    152: ("bottleneck", (3, 8, 36, 3)),
+}
+# The filters of each stage's 3x3 convolutions, conv2_x ... conv5_x (a bottleneck's output has four times as many).
+IMAGENET_FILTERS = (64, 128, 256, 512)
+
+
+def imagenet_resnet(
+    depth,
+    input_shape=(224, 224, 3),
+    classes=1000,
+    include_top=True,
+    pooling=None,
+    stride_on="1x1",
+    momentum=blocks.BN_MOMENTUM,
+):
+    """He et al.'s ImageNet ResNet of ``depth`` 18, 34, 50, 101 or 152 (their Table 1), from ``lib.blocks``.
+
+    ``(batch, h, w, c)`` -> ``(batch, classes)`` softmax probabilities, or with
+    ``include_top=False`` the last stage's features, ``(batch, h / 32, w / 32,
+    512 or 2048)`` (``pooling="avg"``: ``(batch, 512 or 2048)``). The stem of
+    ``resnet50`` (7x7/2 convolution, 3x3/2 max-pool), four stages ``conv2``
+    ... ``conv5`` of ``IMAGENET_RESNETS[depth]`` units with
+    ``IMAGENET_FILTERS``, the first unit of ``conv3`` on halving the
+    resolution, global average pooling and a Dense softmax; layers are named
+    as in ``keras.applications``.
+
+    Depths 50, 101 and 152 are bottleneck nets, layer for layer
+    ``keras.applications.ResNet50``, ``ResNet101`` and ``ResNet152``
+    (``imagenet_resnet(50)`` is ``resnet50()``): every convolution has a bias,
+    batch norm's epsilon is 1.001e-5, each stage starts with a projection
+    block. Depths 18 and 34, which Keras does not have, are the book's basic
+    blocks (``blocks.basic_block``, bias-free, lib's batch norm) with option B
+    shortcuts: a strided 1x1 projection + BN where a stage changes the shape,
+    the identity elsewhere. ``stride_on`` and ``momentum`` are the bottleneck
+    block's (see ``resnet50``); the basic nets take only their defaults.
+    """
+    if not isinstance(depth, int) or isinstance(depth, bool) or depth not in IMAGENET_RESNETS:
+        raise ArgumentError(
+            f"depth must be one of {', '.join(map(str, IMAGENET_RESNETS))} (He et al.'s Table 1), not {depth!r}."
+        )
+    kind, units_per_stage = IMAGENET_RESNETS[depth]
+    height, width = input_shape[:2]
+    if len(input_shape) != 3 or any(size is not None and size < 32 for size in (height, width)):
+        raise ArgumentError(
+            f"ResNet-{depth} halves its input five times, so it needs images of at least 32x32 "
+            f"(height, width, channels); got input_shape={tuple(input_shape)}."
+        )
+    if pooling not in (None, "avg"):
+        raise ArgumentError(f"pooling must be None or 'avg', not {pooling!r}.")
+    if kind == "basic" and (stride_on != "1x1" or momentum != blocks.BN_MOMENTUM):
+        raise ArgumentError(
+            f"stride_on and momentum are options of the bottleneck nets (depth 50, 101, 152); "
+            f"ResNet-{depth} is built of basic blocks and takes their defaults."
+        )
+    options = {"use_bias": True, "momentum": momentum, "epsilon": RESNET50_EPSILON} if kind == "bottleneck" else {}
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
+    x = layers.Conv2D(
+        64, 7, strides=2, use_bias=kind == "bottleneck", kernel_initializer="he_normal", name="conv1_conv"
+    )(x)
+    x = blocks.bn_relu(x, "conv1", momentum=momentum, epsilon=options.get("epsilon", blocks.BN_EPSILON))
+    x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
+    for stage, (filters, units) in enumerate(zip(IMAGENET_FILTERS, units_per_stage), start=2):
+        strides = 1 if stage == 2 else 2
+        for unit in range(1, units + 1):
+            name = f"conv{stage}_block{unit}"
+            if kind == "basic":
+                x = blocks.basic_block(x, filters, strides if unit == 1 else 1, "B", name=name)
+            elif unit == 1:
+                x = blocks.projection_block(
+                    x, filters, strides, kind="bottleneck", name=name, stride_on=stride_on, **options
+                )
+            else:
+                x = blocks.identity_block(x, filters, kind="bottleneck", name=name, **options)
+    if include_top or pooling == "avg":
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if include_top:
+        # float32 even under a mixed-precision policy: a softmax in float16 loses small probabilities.
+        x = layers.Dense(classes, activation="softmax", dtype="float32", name="predictions")(x)
+    version = "_v1_5" if stride_on == "3x3" else ""
+    return keras.Model(inputs, x, name=f"resnet{depth}{version}")
+
+
+def _stage(layer_name):
+    """The stage of a layer named as in ``keras.applications``' ResNets: conv1 (with pool1), conv2_x ..., head."""
+    prefix = layer_name.split("_")[0]
+    if prefix in ("conv1", "pool1"):
+        return "conv1"
+    if prefix in ("avg", "predictions"):
+        return "head"
+    return f"{prefix}_x"
+
+
+def _as_in_table1(layer):
+    """A layer as He et al.'s Table 1 writes it: "3×3, 64" (kernel, filters), "7×7, 64, /2", "3×3 max pool, /2"."""
+    if isinstance(layer, layers.Dense):
+        return f"{layer.units}-way dense"
+    if isinstance(layer, layers.GlobalAveragePooling2D):
+        return "average pool"
+    stride = f", /{layer.strides[0]}" if layer.strides[0] > 1 else ""
+    if isinstance(layer, layers.MaxPooling2D):
+        return f"{layer.pool_size[0]}×{layer.pool_size[1]} max pool{stride}"
+    return f"{layer.kernel_size[0]}×{layer.kernel_size[1]}, {layer.filters}{stride}"
+
+
+def stage_costs(model):
+    """Per stage of an ImageNet ResNet, a table: He et al.'s Table 1 measured on ``model``.
+
+    ``model``: ``imagenet_resnet``, ``resnet50`` or a ``keras.applications``
+    ResNet (v1), whose layers are named alike. One row per stage, ``conv1``
+    (the 7x7 convolution and the max-pool), ``conv2_x`` ... ``conv5_x`` and
+    ``head`` (pooling and classifier), in that order; columns ``output size``
+    (height, width, channels of the stage's last layer), ``units`` (residual
+    units), ``unit`` (the layers of the stage's first unit, shortcut aside, as
+    Table 1 writes them, e.g. "1×1, 128, /2 · 3×3, 128 · 1×1, 512"),
+    ``weighted layers`` (convolutions off the shortcut, and the dense layer:
+    they add up to the depth), ``parameters`` (Keras' ``count_params``, BN's
+    moving statistics included), ``learned parameters`` (the trainable weights)
+    and ``multiply-adds`` (``multiply_adds`` of the stage's layers, one image).
+    """
+    shown = (layers.Conv2D, layers.Dense, layers.MaxPooling2D, layers.GlobalAveragePooling2D)
+    stages = {}
+    for layer in model.layers[1:]:
+        stages.setdefault(_stage(layer.name), []).append(layer)
+    table = {}
+    for stage, stage_layers in stages.items():
+        off_shortcut = [layer for layer in stage_layers if not layer.name.endswith("_0_conv")]
+        first_unit = [layer for layer in off_shortcut if "_block" not in layer.name or "_block1_" in layer.name]
+        table[stage] = {
+            "output size": tuple(stage_layers[-1].output.shape[1:]),
+            "units": len({layer.name.split("_")[1] for layer in stage_layers if "_block" in layer.name}),
+            "unit": " · ".join(_as_in_table1(layer) for layer in first_unit if isinstance(layer, shown)),
+            "weighted layers": sum(isinstance(layer, (layers.Conv2D, layers.Dense)) for layer in off_shortcut),
+            "parameters": sum(layer.count_params() for layer in stage_layers),
+            "learned parameters": sum(int(np.prod(w.shape)) for layer in stage_layers for w in layer.trainable_weights),
+            # multiply_adds reads nothing of a model but its .layers
+            "multiply-adds": multiply_adds(types.SimpleNamespace(layers=stage_layers)),
+        }
+    frame = pd.DataFrame.from_dict(table, orient="index")
+    frame.index.name = "stage"
+    return frame
 
 
 def classifier(x, classes, weight_decay=0.0):
