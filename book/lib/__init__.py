@@ -8,15 +8,16 @@ submodules, one per responsibility:
 - ``lib.signals``: the synthetic vibration-signal generator and the noise helpers
 - ``lib.recordings``: real bearing recordings (CWRU) for chapter 5's nets
 - ``lib.denoise``: classical soft-thresholding rules and the exact oracle, in NumPy (chapter 4 imports it)
+- ``lib.envelope``: the classical envelope-spectrum baseline (spectral-kurtosis band, features, logistic fit)
 - ``lib.blocks``: residual blocks and shortcuts
-- ``lib.models``: the book's architectures (He et al.'s CIFAR nets, ResNet-18 to -152 and their stage costs, the DRSN)
+- ``lib.models``: the book's architectures (He et al.'s CIFAR nets, ResNet-18 to -152, the DRSN)
 - ``lib.writeups``: the seed write-ups' networks as they ran, one Part III notebook each (E0 to E3)
 - ``lib.train``: a thin layer over ``model.fit`` (XLA when the run is accelerated), the distribution strategy
 - ``lib.benchmark``: images per second of a training step (ResNet-50 against ``keras.applications``)
 - ``lib.plots``: the book's figures and their style (a colour-blind-safe palette)
 - ``lib.diagrams``: the block and whole-network diagrams
 - ``lib.show``: lib's own source, displayed in a chapter
-- ``lib.checks``: ``expect(condition, claim)``, the comparison over seeds (``compare``: a paired 95% interval), exercise checkers
+- ``lib.checks``: ``expect(condition, claim)``, ``compare`` (two settings over paired seeds), exercise checkers
 - ``lib.results``: measured figures saved for the results page
 - ``lib.arguments``: the checks of a reader's arguments (``whole_number``), one error type and form
 - ``lib.quiet``: TensorFlow imported without its start-up noise
