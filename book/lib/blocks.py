@@ -8,6 +8,7 @@ channels-last: images ``(batch, height, width, channels)``; ``conv``,
 """
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 SHORTCUT_OPTIONS = ("A", "B", "C")
@@ -27,6 +28,8 @@ EXPANSION = {"basic": 1, "bottleneck": 4}
 STRIDE_ON = ("1x1", "3x3")
 # Zhao et al.'s thresholds: one per channel (DRSN-CW) or one per sample (DRSN-CS).
 THRESHOLDS = ("channel", "shared")
+# A control for them: one learned threshold per channel that does not depend on the sample (no threshold network).
+FIXED = "fixed"
 
 
 @keras.saving.register_keras_serializable(package="lib")
@@ -117,6 +120,44 @@ class SoftThreshold(layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]
+
+
+@keras.saving.register_keras_serializable(package="lib")
+class FixedSoftThreshold(layers.Layer):
+    """Soft thresholding by a learned threshold per channel, the same for every sample: ``x``'s shape out.
+
+    ``(batch, *spatial, c)`` -> the same shape, ``soft_threshold(x, tau)``
+    with ``tau = softplus(w)`` (``c`` weights ``w``, so ``tau > 0``),
+    starting at ``initial`` in every channel. The control for Zhao et al.'s
+    threshold network: the same soft thresholding, without adapting to the
+    sample.
+    """
+
+    def __init__(self, initial=0.5, **kwargs):
+        super().__init__(**kwargs)
+        if not initial > 0:
+            raise ValueError(f"FixedSoftThreshold's initial threshold must be positive; got {initial!r}.")
+        self.initial = float(initial)
+
+    def build(self, input_shape):
+        inverse = float(np.log(np.expm1(self.initial)))  # softplus(inverse) = initial
+        self.raw = self.add_weight(
+            shape=(input_shape[-1],), initializer=keras.initializers.Constant(inverse), name="threshold"
+        )
+
+    @property
+    def tau(self):
+        """The thresholds, one per channel: ``(c,)``."""
+        return ops.softplus(self.raw)
+
+    def call(self, x):
+        return soft_threshold(x, ops.cast(self.tau, x.dtype))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "initial": self.initial}
 
 
 @keras.saving.register_keras_serializable(package="lib")
@@ -397,12 +438,17 @@ def shrinkage_block(
     cancel it): He et al.'s pre-activation unit, the layers of
     ``preact_basic_block`` under option A. ``residual=False`` also drops the
     shortcut: the plain ConvNet of Zhao et al.'s comparison, with the same
-    layers and parameters as the ResNet.
+    layers and parameters as the ResNet. ``thresholds="fixed"`` (``FIXED``)
+    is the control: the same unit, bias included, with one learned threshold
+    per channel that is the same for every sample (``FixedSoftThreshold``,
+    ``{name}_shrink``) instead of the threshold network.
     """
     preact = bn_relu(x, f"{name}_preact")
     y = bn_relu(conv(preact, filters, 3, strides, weight_decay, name=f"{name}_1_conv"), f"{name}_1")
     y = conv(y, filters, 3, 1, weight_decay, name=f"{name}_2_conv", use_bias=thresholds is not None)
-    if thresholds is not None:
+    if thresholds == FIXED:
+        y = FixedSoftThreshold(name=f"{name}_shrink")(y)
+    elif thresholds is not None:
         tau = threshold_network(y, thresholds, hidden, weight_decay, name=f"{name}_threshold")
         y = SoftThreshold(name=f"{name}_shrink")([y, tau])
     if not residual:
