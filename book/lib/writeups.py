@@ -1,6 +1,6 @@
 """The seed write-ups' networks, exactly as they ran, one Part III notebook each.
 
-E0 and E3 (``e0_*``, ``e3_*``: notebook ``e0_e3_drsn``), E1 (``e1_mnist_bottleneck``) and E2
+E0 and E3 (``e0_*``, ``e3_*``: notebook ``e0_e3_drsn``, with E3's two controls), E1 (``e1_mnist_bottleneck``) and E2
 (``e2_fashion_resnet``), each layer for layer the write-up's spec, its quirks included; and
 ``fashion_resnet``, the small net that ``e2_fashion_mnist`` builds to beat E2 (with its
 ``RandomShift``). The book's own architectures, used across chapters, are in ``lib.models``;
@@ -209,14 +209,18 @@ def fashion_resnet(width=16):
     return keras.Model(inputs, outputs, name=f"fashion_resnet{width}")
 
 
-def _one_unit_net(thresholds, reduction, name):
-    """E0's and E3's net: ``(batch, 28, 28, 1)`` -> ``(batch, 10)``, one unit of 8 channels with stride 2."""
+def _one_unit_net(thresholds, reduction, name, filters=8):
+    """E0's and E3's net: ``(batch, 28, 28, 1)`` -> ``(batch, 10)``, a stem of 8 channels, one unit of ``filters``.
+
+    The unit has stride 2; with more than 8 ``filters`` its option-A shortcut pads the extra channels with zeros.
+    """
     return drsn(
         (28, 28, 1),
         10,
-        stage_filters=(8,),
+        stage_filters=(filters,),
         units_per_stage=1,
         thresholds=thresholds,
+        stem_filters=8,
         first_strides=2,
         reduction=reduction,
         name=name,
@@ -262,3 +266,24 @@ def e3_drsn():
     1,594 parameters (1,530 trainable).
     """
     return _one_unit_net("channel", 1, "e3_drsn")
+
+
+def e3_resnet_widened():
+    """E3's control for parameters: ``e3_resnet`` with 9 channels in its unit instead of 8 (the stem keeps 8).
+
+    The width that brings the ResNet closest to ``e3_drsn``'s parameters: 1,653 (1,601 trainable)
+    against 1,594 (1,530), 3.7% more (4.6% more trainable); 9 channels in the stem too would give 1,747.
+    The shortcut pads the unit's ninth channel with zeros.
+    """
+    return _one_unit_net(None, 1, "e3_resnet_widened", filters=9)
+
+
+def e3_fixed_threshold():
+    """E3's control for adaptivity: ``e3_drsn``'s unit with thresholds that do not depend on the image.
+
+    The second convolution keeps its 8 biases and is soft-thresholded by one learned threshold per
+    channel (``blocks.FixedSoftThreshold``, ``stage1_block1_shrink``), the same for every image,
+    instead of the threshold network. 1,426 parameters (1,378 trainable): the ResNet's, plus 8 biases
+    and 8 thresholds.
+    """
+    return _one_unit_net(blocks.FIXED, 1, "e3_fixed_threshold")
