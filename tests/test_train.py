@@ -72,8 +72,8 @@ def test_a_dataset_takes_no_labels_or_batch_size_and_arrays_no_images_per_epoch(
 def test_epochs_and_batch_size_must_be_positive_whole_numbers(argument, value):
     x, y = tiny_problem()
     options = {"epochs": 1, "batch_size": 8, argument: value}
-    if argument == "batch_size" and value is None:
-        return  # None asks for the default batch of 128
+    if argument in ("batch_size", "steps_per_execution") and value is None:
+        return  # None asks for the default (a batch of 128; 16 steps a call on one device)
     with pytest.raises(ValueError, match=rf"{argument} must be a whole number >= 1; got {re.escape(repr(value))}"):
         train.fit(compiled(), x, y, **options)
 
@@ -216,7 +216,8 @@ def test_progress_line_draws_and_then_empties_itself():
     x, y = tiny_problem()
     handles = []
     line = train.ProgressLine(every=0.0, display=lambda data: handles.append(FakeHandle(data)) or handles[-1])
-    train.fit(compiled(), x, y, epochs=2, batch_size=8, callbacks=[line], progress=False)
+    # One step a call, so that the line is drawn after every step (fit's default, 16 a call, draws once a call).
+    train.fit(compiled(), x, y, epochs=2, batch_size=8, callbacks=[line], progress=False, steps_per_execution=1)
     (handle,) = handles
     assert handle.shown[0] == handle.shown[-1] == train.ProgressLine.EMPTY
     drawn = [shown["text/plain"] for shown in handle.shown[1:-1]]
