@@ -123,7 +123,7 @@ def test_impact_timing_drifts_like_a_random_walk():
 
 
 def test_mild_faults_are_faint_beside_the_shaft_harmonics():
-    parts = signals.components(60, seed=4)
+    parts = signals.machine_components(60, seed=4)
     ratio = {}
     for label, name in enumerate(signals.VIBRATION_CLASSES):
         rows = parts["labels"] == label
@@ -137,12 +137,12 @@ def test_mild_faults_are_faint_beside_the_shaft_harmonics():
 
 
 def test_components_add_up_to_the_signal_and_repeat_by_seed():
-    parts = signals.components(3, length=512, seed=7)
-    x, y = signals.vibration(3, length=512, seed=7)
+    parts = signals.machine_components(3, length=512, seed=7, resonance_hz=signals.RESONANCE_BAND_HZ, gear_modulation=1)
+    x, y = signals.vibration(3, length=512, seed=7, resonance_hz=signals.RESONANCE_BAND_HZ, gear_modulation=1)
     np.testing.assert_array_equal(parts["labels"], y)
-    total = parts["harmonics"] + parts["impacts"] + parts["background"]
+    total = parts["harmonics"] + parts["sidebands"] + parts["impacts"] + parts["background"]
     np.testing.assert_allclose(x[..., 0], total.astype(np.float32))
-    again = signals.components(3, length=512, seed=7)
+    again = signals.machine_components(3, length=512, seed=7, resonance_hz=signals.RESONANCE_BAND_HZ, gear_modulation=1)
     for key, value in parts.items():
         np.testing.assert_array_equal(value, again[key])
     healthy = parts["labels"] == 0
@@ -305,18 +305,15 @@ def test_the_defaults_give_todays_signals_bit_for_bit():
     np.testing.assert_array_equal(explicit, x)
 
 
-def test_machine_components_with_the_defaults_are_components_bit_for_bit():
-    # components is today's generator as chapter 5 shows it; machine_components must not move a bit of it.
-    old = signals.components(4, length=700, seed=11)
-    new = signals.machine_components(4, length=700, seed=11)
-    for key, value in old.items():
-        np.testing.assert_array_equal(new[key], value, err_msg=key)
-    assert not new["sidebands"].any()
-    assert np.all(new["resonance_hz"] == signals.RESONANCE_HZ)
-    assert new["shaft_hz"].shape == (32,) and np.all(np.abs(new["shaft_hz"] / signals.SHAFT_HZ - 1) <= 0.04)
+def test_machine_components_with_the_defaults_add_no_option():
+    parts = signals.machine_components(4, length=700, seed=11)
+    assert not parts["sidebands"].any()
+    assert np.all(parts["resonance_hz"] == signals.RESONANCE_HZ)
+    assert parts["shaft_hz"].shape == (32,) and np.all(np.abs(parts["shaft_hz"] / signals.SHAFT_HZ - 1) <= 0.04)
     x, y = signals.vibration(4, length=700, seed=11)
-    np.testing.assert_array_equal(y, new["labels"])
-    np.testing.assert_array_equal(x[..., 0], (old["harmonics"] + old["impacts"] + old["background"]).astype(np.float32))
+    np.testing.assert_array_equal(y, parts["labels"])
+    total = parts["harmonics"] + parts["impacts"] + parts["background"]
+    np.testing.assert_array_equal(x[..., 0], total.astype(np.float32))
 
 
 def spectral_peaks(x, above=1000):

@@ -13,9 +13,9 @@ float32 signals ``(8 * n_per_class, length, 1)`` and int64 labels
 returns the parts of the same signals apart (harmonics, gear sidebands,
 impacts, background) with each signal's shaft speed and resonance.
 
-A harder machine, every option off by default (the defaults give today's
-signals bit for bit, and ``components`` is that default generator as
-chapter 5 shows it): ``resonance_hz=(low, high)`` draws each signal's
+A harder machine, every option off by default (the defaults give the
+first edition's signals bit for bit; chapter 5 turns the first two on):
+``resonance_hz=(low, high)`` draws each signal's
 resonance uniformly from a band (a machine's resonance is not known in
 advance, so a fixed band is no free lunch); ``gear_modulation`` makes a
 gear tooth fault modulate the mesh tone in amplitude and phase once a turn
@@ -119,63 +119,6 @@ def _arrivals(rng, n, length, period):
     return np.concatenate([first, first + np.cumsum(intervals, axis=1)], axis=1)
 
 
-def _impacts(rng, n, length, orders, shaft_hz, modulation):
-    """Impact trains ringing the resonance: ``(n, length)``, one row per sample.
-
-    Impacts arrive on average every ``1 / (orders * shaft_hz)`` seconds, each
-    interval jittered on its own (``_arrivals``: the timing drifts like a random
-    walk, as slipping rollers make it); each one excites
-    ``exp(-t / RESONANCE_DECAY_S) * sin(2 pi RESONANCE_HZ t)`` with a strength
-    drawn from 0.8 to 1.2. With ``modulation`` > 0, the strengths follow
-    ``1 + 0.6 cos`` at ``modulation`` shaft orders: the inner race carries its
-    defect through the load zone once a turn, a ball once per turn of the cage.
-    """
-    period = SAMPLING_RATE / (orders * shaft_hz)
-    arrivals = _arrivals(rng, n, length, period)
-    strength = rng.uniform(0.8, 1.2, arrivals.shape)
-    if modulation:
-        phase = rng.uniform(0, 2 * np.pi, (n, 1))
-        strength *= 1 + 0.6 * np.cos(2 * np.pi * modulation * shaft_hz[:, None] * arrivals / SAMPLING_RATE + phase)
-    index = np.round(arrivals).astype(int)
-    inside = index < length
-    train = np.zeros((n, length))
-    np.add.at(train, (np.nonzero(inside)[0], index[inside]), strength[inside])
-    t = np.arange(length) / SAMPLING_RATE
-    ringing = np.exp(-t / RESONANCE_DECAY_S) * np.sin(2 * np.pi * RESONANCE_HZ * t)
-    size = 2 * length
-    return np.fft.irfft(np.fft.rfft(train, size) * np.fft.rfft(ringing, size), size)[:, :length]
-
-
-def components(n_per_class, length=2048, seed=0):
-    """The parts ``vibration`` adds, before the sum: a dict of float64 ``(8 * n_per_class, length)`` arrays
-    ``"harmonics"`` (shaft harmonics and gear mesh), ``"impacts"`` (zero when healthy) and ``"background"``,
-    plus int64 ``"labels"``, in ``vibration``'s order for the same arguments (their sum is its signal)."""
-    n_per_class = whole_number(n_per_class, "n_per_class", hint=" It is the number of signals of each class.")
-    length = whole_number(length, "length", hint=" It is the number of points in a signal.")
-    rng = np.random.default_rng(seed)
-    t = np.arange(length) / SAMPLING_RATE
-    parts = {"harmonics": [], "impacts": [], "background": []}
-    for name in VIBRATION_CLASSES:
-        shaft_hz = SHAFT_HZ * rng.uniform(0.96, 1.04, n_per_class)
-        harmonics = np.zeros((n_per_class, length))
-        for order, amplitude in SHAFT_HARMONICS:
-            phase = rng.uniform(0, 2 * np.pi, (n_per_class, 1))
-            scale = amplitude * rng.uniform(0.7, 1.3, (n_per_class, 1))
-            harmonics += scale * np.sin(2 * np.pi * order * shaft_hz[:, None] * t + phase)
-        impacts = np.zeros((n_per_class, length))
-        if FAULTS[name] is not None:
-            orders, amplitude, modulation = FAULTS[name]
-            impacts = amplitude * _impacts(rng, n_per_class, length, orders, shaft_hz, modulation)
-        parts["harmonics"].append(harmonics)
-        parts["impacts"].append(impacts)
-        parts["background"].append(rng.normal(0, 0.05, (n_per_class, length)))
-    labels = np.repeat(np.arange(len(VIBRATION_CLASSES)), n_per_class)
-    order = rng.permutation(len(labels))
-    result = {key: np.concatenate(value)[order] for key, value in parts.items()}
-    result["labels"] = labels[order]
-    return result
-
-
 def _non_negative(value, name, hint=""):
     """``value`` as a float if it is a finite real number >= 0 (not a bool); otherwise ``ArgumentError``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < np.inf:
@@ -206,11 +149,19 @@ def _resonance_band(resonance_hz):
 
 
 def _ringing_impacts(rng, n, length, orders, shaft_hz, modulation, resonance_hz):
-    """``_impacts`` with a resonance of its own for each row: ``resonance_hz`` one frequency or ``(n,)`` of them.
+    """Impact trains ringing a resonance: ``(n, length)``, one row per sample.
 
-    The same draws from ``rng`` as ``_impacts`` (arrivals, strengths, the modulation's phase), so the timing and
-    strength of every impact do not depend on the resonance; with one frequency equal to ``RESONANCE_HZ`` the
-    result is ``_impacts``' bit for bit.
+    Impacts arrive on average every ``1 / (orders * shaft_hz)`` seconds, each
+    interval jittered on its own (``_arrivals``: the timing drifts like a random
+    walk, as slipping rollers make it); each one excites
+    ``exp(-t / RESONANCE_DECAY_S) * sin(2 pi f t)`` with a strength drawn from
+    0.8 to 1.2, ``f`` being ``resonance_hz``: one frequency, or ``(n,)`` of
+    them, one a row. With ``modulation`` > 0, the strengths follow
+    ``1 + 0.6 cos`` at ``modulation`` shaft orders: the inner race carries its
+    defect through the load zone once a turn, a ball once per turn of the cage.
+    The impacts are placed on a grid of samples and convolved with the ringing
+    by FFT. The draws from ``rng`` do not depend on the resonance, so the timing
+    and strength of every impact are the same whatever it is.
     """
     period = SAMPLING_RATE / (orders * shaft_hz)
     arrivals = _arrivals(rng, n, length, period)
@@ -256,8 +207,8 @@ def machine_components(
     ``"resonance_hz"`` (each signal's shaft speed and resonance); int64
     ``"labels"``.
 
-    Options, all off by default, where the defaults give ``components``'
-    parts bit for bit (today's generator; tested):
+    Options, all off by default, where the defaults give the first
+    edition's signals bit for bit (tested by checksum):
 
     - ``resonance_hz``: one frequency in Hz (default ``RESONANCE_HZ``), or a
       pair ``(low, high)``, e.g. ``RESONANCE_BAND_HZ``: each signal's
@@ -327,14 +278,14 @@ def vibration(n_per_class, length=2048, seed=0, *, resonance_hz=RESONANCE_HZ, ge
     shuffled, the same for the same seed. Every sample has the shaft
     harmonics of ``SHAFT_HARMONICS`` (1x, 2x, 3x and the gear mesh at
     ``GEAR_TEETH`` x; random phases and amplitudes) and a little background
-    noise; a fault adds the impacts of ``FAULTS`` (see ``_impacts``), all
-    ringing one resonance. The shaft speed varies by +-4% from sample to
+    noise; a fault adds the impacts of ``FAULTS`` (see
+    ``_ringing_impacts``), all ringing one resonance. The shaft speed varies by +-4% from sample to
     sample. ``machine_components`` returns the parts apart (their sum is
     this signal) and says what its options do: ``resonance_hz`` (a band to
     draw each signal's resonance from), ``gear_modulation`` (gear faults
     modulate the mesh tone: sidebands at the shaft rate) and
-    ``gear_impacts``. Their defaults give the book's chapter 5 signals bit
-    for bit (``components``).
+    ``gear_impacts``. Their defaults give the first edition's signals bit
+    for bit.
 
     No noise is added here beyond the background: ``add_noise`` sets an SNR
     against each signal's total power, which is mostly the shaft harmonics';
