@@ -60,9 +60,10 @@ def learning_curves(histories, metric="accuracy", ylabel=None, per_epoch="epoch"
     """The learning curves of one comparison: a panel a net, each seed a thin line, training and held-out.
 
     ``histories``: one table of ``lib.train.fit`` histories stacked, with
-    columns ``net``, ``seed``, ``per_epoch`` and ``metric`` (solid: the
-    training pass, in training mode) and, where there was held-out data,
-    ``val_`` + ``metric`` (dashed). Nets keep their order of appearance and
+    columns ``net``, ``seed``, ``per_epoch`` and ``metric`` (solid: measured
+    on the training data, as the caller logged it: Keras' running value in
+    training mode, or an inference-mode probe) and, where there was held-out
+    data, ``val_`` + ``metric`` (dashed). Nets keep their order of appearance and
     take ``CYCLE``'s colours; the panels share their y axis.
     """
     nets = list(dict.fromkeys(histories["net"]))
