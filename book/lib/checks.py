@@ -111,35 +111,6 @@ def compare(first, second, names=("first", "second"), *, paired=True, scale=1.0,
     )
 
 
-def compare_seeds(first, second, names=("first", "second"), scale=1.0, unit=""):
-    """The rule the chapters used before ``compare``: kept only until every chapter that calls it is rerun.
-
-    Superseded: it ignores pairing and resolves below a 5% test at three seeds.
-    Use ``compare``. Returns its verdict as a dict.
-
-    ``first``, ``second``: one value per seed for each setting (at least two
-    each). The difference of the means resolves only when it exceeds twice
-    the larger of the two sample standard deviations. Keys: ``gap`` (mean of
-    ``first`` minus mean of ``second``, times ``scale``), ``twice_spread``
-    (likewise scaled), ``resolved`` and ``text``, one sentence naming both
-    settings in ``names`` with the numbers in ``unit``.
-    """
-    first, second = (np.asarray(values, dtype=float).reshape(-1) for values in (first, second))
-    if min(first.size, second.size) < 2 or not (np.isfinite(first).all() and np.isfinite(second).all()):
-        raise ValueError(
-            f"compare_seeds needs at least two finite values (one per seed) for each setting, and nothing else; "
-            f"got {first.size} values ({np.isfinite(first).sum()} finite) and "
-            f"{second.size} ({np.isfinite(second).sum()} finite)."
-        )
-    gap = scale * (first.mean() - second.mean())
-    twice_spread = scale * 2 * max(first.std(ddof=1), second.std(ddof=1))
-    resolved = bool(abs(gap) > twice_spread)
-    a, b = names
-    outcome = f"resolved: {a if gap > 0 else b} is higher" if resolved else "unresolved at this budget"
-    text = f"{a} - {b}: {gap:+.2f}{unit}, twice the larger spread {twice_spread:.2f}{unit}: {outcome}"
-    return {"gap": float(gap), "twice_spread": float(twice_spread), "resolved": resolved, "text": text}
-
-
 NOT_YET = "✗ not implemented yet: replace `raise NotImplementedError` with your code"
 
 
