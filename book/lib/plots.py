@@ -17,9 +17,8 @@ PALETTE = {
 }
 # The order in which a figure's lines and bars take PALETTE's colours (black is kept for text and edges).
 CYCLE = ("blue", "vermillion", "green", "orange", "sky", "purple", "yellow")
-# The resolution of the block diagrams and of the figures drawn after each chapter's latest full run (pass
-# dpi=DPI to plt.subplots). Figures of chapters not yet rerun keep matplotlib's 100 dpi: nbval compares a
-# figure's text, "<Figure size 700x400 with 1 Axes>", which the dpi scales.
+# The resolution of every figure and diagram of the book (pass dpi=DPI to plt.subplots). nbval compares a figure's
+# text, "<Figure size 1050x600 with 1 Axes>", which the dpi scales.
 DPI = 150
 
 
@@ -85,11 +84,11 @@ def learning_curves(histories, metric="accuracy", ylabel=None, per_epoch="epoch"
     plt.show()
 
 
-def image_grid(images, true_labels, predicted_labels=None, class_names=None, columns=5, dpi=None):
+def image_grid(images, true_labels, predicted_labels=None, class_names=None, columns=5, dpi=DPI):
     """Images with their true (and predicted) labels; wrong ones in vermillion.
 
     ``images``: ``(n, h, w)`` or ``(n, h, w, c)`` with values in [0, 1].
-    ``dpi``: pass ``DPI``; None keeps matplotlib's 100 (see ``DPI``).
+    ``dpi``: the figure's resolution, the book's ``DPI`` unless told.
     """
     n = len(images)
     rows = -(-n // columns)
