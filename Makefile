@@ -23,6 +23,11 @@ COLAB_INSTALLED := $(COLAB_VENV)/.installed
 LOCK_TOOLS := _build/lock-tools
 # What test-accelerate and test-colab run under nbval: the whole book unless told otherwise.
 NOTEBOOKS ?= book
+# pytest's workers (pytest-xdist): two on the book's 2-core CPU, where a kernel tracing a graph keeps one core
+# busy. --dist loadfile keeps each test file, and each notebook, whole on one worker: one kernel runs a notebook
+# top to bottom, and a module's fixtures are made once. WORKERS=0 runs everything in one process.
+WORKERS ?= 2
+PYTEST := -m pytest -n $(WORKERS) --dist loadfile
 
 .PHONY: install install-colab book test test-accelerate test-colab lint format outputs release lock clean
 
@@ -75,18 +80,18 @@ ACCELERATE_IN_TEST := book/e0_e3_drsn.ipynb
 
 test: $(INSTALLED) lint
 	$(BIN)/python scripts/pace.py  # this machine's pace, so that the times below compare by ratios
-	$(BIN)/python -m pytest tests
-	RESNET_BOOK_PROFILE=quick $(BIN)/python -m pytest --nbval --nbval-current-env --durations=0 book
+	$(BIN)/python $(PYTEST) --durations=15 tests
+	RESNET_BOOK_PROFILE=quick $(BIN)/python $(PYTEST) --nbval --nbval-current-env --durations=0 book
 	$(MAKE) --no-print-directory test-colab NOTEBOOKS="$(COLAB_IN_TEST)"
 	$(MAKE) --no-print-directory test-accelerate NOTEBOOKS="$(ACCELERATE_IN_TEST)"
 
 # The GPU code path (mixed precision + XLA) forced on this CPU: every chapter's quick profile under nbval.
 test-accelerate: $(INSTALLED)
-	RESNET_BOOK_ACCELERATE=on RESNET_BOOK_PROFILE=quick $(BIN)/python -m pytest --nbval --nbval-current-env --durations=0 $(NOTEBOOKS)
+	RESNET_BOOK_ACCELERATE=on RESNET_BOOK_PROFILE=quick $(BIN)/python $(PYTEST) --nbval --nbval-current-env --durations=0 $(NOTEBOOKS)
 
 # Colab's versions (TensorFlow 2.20, Keras 3.13, NumPy 2.1, Python 3.13): every chapter's quick profile under nbval.
 test-colab: $(COLAB_INSTALLED)
-	RESNET_BOOK_PROFILE=quick $(COLAB_VENV)/bin/python -m pytest --nbval --nbval-current-env --durations=0 $(NOTEBOOKS)
+	RESNET_BOOK_PROFILE=quick $(COLAB_VENV)/bin/python $(PYTEST) --nbval --nbval-current-env --durations=0 $(NOTEBOOKS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -20,9 +21,10 @@ REPOSITORY = repository_url()
 # The offline copies of the datasets (IDX files; see its README): RESNET_BOOK_DATA, else ../shared/datasets.
 SHARED_DATASETS = pathlib.Path(os.environ.get("RESNET_BOOK_DATA") or ROOT.parent / "shared" / "datasets")
 
-# Where test_browser.py saves a full-page screenshot of each page; the paths it wrote this session.
+# Where test_browser.py saves a full-page screenshot of each page. The summary counts the files written since
+# this session began: under pytest-xdist the screenshots are taken in a worker, the summary is the controller's.
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-SCREENSHOTS_TAKEN = []
+SESSION_START = time.time()
 
 
 @pytest.fixture(scope="session")
@@ -96,5 +98,6 @@ def randomise_batch_norms(model, seed=1):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if SCREENSHOTS_TAKEN:
-        terminalreporter.write_line(f"{len(SCREENSHOTS_TAKEN)} screenshots of the site in Chromium: {SCREENSHOTS}/")
+    taken = [path for path in SCREENSHOTS.glob("*.png") if path.stat().st_mtime >= SESSION_START]
+    if taken:
+        terminalreporter.write_line(f"{len(taken)} screenshots of the site in Chromium: {SCREENSHOTS}/")

@@ -39,7 +39,7 @@ import urllib.request
 
 import pytest
 import yaml
-from conftest import ROOT, SCREENSHOTS, SCREENSHOTS_TAKEN
+from conftest import ROOT, SCREENSHOTS
 
 CHROMIUM = pathlib.Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -259,7 +259,6 @@ def test_page_loads_in_chromium_without_errors(browser, origin, fetch, path):
     screenshot = SCREENSHOTS / (path.removesuffix(".html").replace("/", "-") + ".png")
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     problems, blocked, images, links = visit(browser, url, screenshot)
-    SCREENSHOTS_TAKEN.append(screenshot)
 
     problems += [f"image did not load: {image['src']}" for image in images if image["width"] == 0]
     problems += [f"image not shown (hidden by CSS?): {image['src']}" for image in images if not image["shown"]]

@@ -60,8 +60,10 @@ def test_every_package_of_the_lock_carries_the_sha256_of_its_files():
     assert "pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock" in makefile
 
 
-def test_the_colab_list_runs_the_same_nbval_as_the_main_env():
-    assert pins(ROOT / "requirements-colab.txt")["nbval"] == pins(ROOT / "requirements.txt")["nbval"]
+def test_the_colab_list_runs_the_same_nbval_and_xdist_as_the_main_env():
+    colab, main = pins(ROOT / "requirements-colab.txt"), pins(ROOT / "requirements.txt")
+    for tool in ("nbval", "pytest-xdist"):
+        assert colab[tool] == main[tool], f"{tool}: {colab[tool]} for Colab, {main[tool]} in requirements.txt"
 
 
 def test_the_lock_installs_alone_with_its_hashes_and_is_consistent(tmp_path):

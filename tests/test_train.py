@@ -325,6 +325,43 @@ def test_convergence_needs_epochs_before_the_tail():
         train.Convergence().loss_change(history([0.9]))
 
 
+def test_plateau_reads_the_held_out_accuracy_over_the_last_fifth():
+    criterion = train.Plateau("val_accuracy", change=0.01, tail=0.2)
+    # 12 epochs: the last fifth is 3 epochs, compared with epoch 9. The training loss keeps halving
+    # (Convergence's relative change never settles); only the held-out accuracy decides.
+    losses = 0.5 ** np.arange(12)
+    flat = history(losses).assign(val_accuracy=[0.5] * 8 + [0.900, 0.905, 0.895, 0.909])
+    rising = history(losses).assign(val_accuracy=[0.5] * 8 + [0.900, 0.905, 0.910, 0.912])
+    assert criterion.met(flat) and not criterion.met(rising)
+    assert criterion.metric_change(rising) == pytest.approx(0.012)
+    assert not train.Convergence(0.02, 0.2).met(flat)
+    # Ten signals of a thousand is one point, not less, though float32 makes 0.866 - 0.856 = 0.0099999905.
+    exactly_one_point = history(losses).assign(val_accuracy=np.float32([0.5] * 8 + [0.856, 0.86, 0.86, 0.866]))
+    assert not criterion.met(exactly_one_point) and criterion.metric_change(exactly_one_point) == 0.01
+    assert str(criterion) == "the held-out accuracy changes by less than 1 point over the last 20% of the epochs"
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"metric": "loss"}, "'accuracy' or 'val_accuracy'"),
+        ({"change": 0}, "change in \\(0, 1\\)"),
+        ({"change": 1.5}, "change in \\(0, 1\\)"),
+        ({"tail": 0.6}, "tail in \\(0, 0.5\\]"),
+    ],
+)
+def test_plateau_refuses_options_that_cannot_be_met(options, message):
+    with pytest.raises(ValueError, match=message):
+        train.Plateau(**options)
+
+
+def test_plateau_names_a_missing_column_and_too_few_epochs():
+    with pytest.raises(ValueError, match="no 'val_accuracy' column: fit with validation_data"):
+        train.Plateau().met(history([1.0, 0.5, 0.2]))
+    with pytest.raises(ValueError, match="train for more epochs"):
+        train.Plateau().met(history([1.0]).assign(val_accuracy=[0.5]))
+
+
 def test_sixteen_steps_a_call_give_the_losses_of_one_bit_for_bit():
     # 48 examples in batches of 8: 6 steps an epoch, fewer than 16, so the remainder path runs too.
     rng = np.random.default_rng(1)

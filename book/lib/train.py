@@ -260,6 +260,18 @@ def fit(
     return table
 
 
+def _across_tail(values, tail):
+    """A history column's value before the last ``tail`` of the epochs and at the last: (before, last)."""
+    values = np.asarray(values, dtype=float)
+    span = max(1, math.ceil(tail * len(values)))
+    if len(values) <= span:
+        raise ValueError(
+            f"a history of {len(values)} epochs has no last {tail:.0%} to compare with what came before: "
+            f"train for more epochs (at least {math.ceil(1 / tail) + 1})."
+        )
+    return values[-span - 1], values[-1]
+
+
 @dataclasses.dataclass(frozen=True)
 class Convergence:
     """A convergence criterion, fixed in a chapter's protocol before its runs.
@@ -295,14 +307,7 @@ class Convergence:
 
     def loss_change(self, history):
         """The relative change of the training loss over the last ``tail`` of ``history``'s epochs."""
-        loss = np.asarray(history["loss"], dtype=float)
-        span = max(1, math.ceil(self.tail * len(loss)))
-        if len(loss) <= span:
-            raise ValueError(
-                f"a history of {len(loss)} epochs has no last {self.tail:.0%} to compare with what came before: "
-                "train for more epochs (at least ten for a tenth)."
-            )
-        before, last = loss[-span - 1], loss[-1]
+        before, last = _across_tail(history["loss"], self.tail)
         return float(abs(before - last) / abs(before)) if before else float("inf")
 
     def met(self, history):
@@ -310,6 +315,54 @@ class Convergence:
         if self.accuracy is not None and history["accuracy"].iloc[-1] >= self.accuracy:
             return True
         return bool(self.loss_change(history) < self.tolerance)
+
+
+@dataclasses.dataclass(frozen=True)
+class Plateau:
+    """A convergence criterion on an accuracy that has stopped moving, fixed in a protocol before its runs.
+
+    A run has converged when ``metric``, a column of ``fit``'s table
+    (``"val_accuracy"``: held out; ``"accuracy"``: training), changed by less
+    than ``change`` (a fraction: 0.01 is one point) over the last ``tail`` of
+    its epochs. For nets that fit their training data, whose loss keeps
+    shrinking near zero so that ``Convergence``'s relative change cannot be
+    met, it asks whether what a comparison measures has stopped moving.
+    ``met`` and ``str()`` as ``Convergence``'s.
+    """
+
+    metric: str = "val_accuracy"
+    change: float = 0.01
+    tail: float = 0.2
+
+    def __post_init__(self):
+        if self.metric not in ("accuracy", "val_accuracy"):
+            raise ValueError(f"Plateau watches 'accuracy' or 'val_accuracy', not {self.metric!r}.")
+        if not (0 < self.change < 1 and 0 < self.tail <= 0.5):
+            raise ValueError(
+                f"Plateau takes change in (0, 1) and tail in (0, 0.5]; got {self.change!r}, {self.tail!r}."
+            )
+
+    def __str__(self):
+        what = "held-out accuracy" if self.metric == "val_accuracy" else "training accuracy"
+        points = f"{100 * self.change:g} point" + ("" if 100 * self.change == 1 else "s")
+        return f"the {what} changes by less than {points} over the last {self.tail:.0%} of the epochs"
+
+    def metric_change(self, history):
+        """How much ``metric`` moved over the last ``tail`` of ``history``'s epochs (a fraction, absolute).
+
+        Rounded to six decimals, so that a change of exactly ``change`` (ten signals of a thousand) is not
+        taken for less through float32 rounding.
+        """
+        if self.metric not in history:
+            raise ValueError(
+                f"the history has no {self.metric!r} column: fit with validation_data and the accuracy metric."
+            )
+        before, last = _across_tail(history[self.metric], self.tail)
+        return round(float(abs(last - before)), 6)  # Keras' float32 accuracies: 0.866 - 0.856 is 0.0099999905
+
+    def met(self, history):
+        """Whether the run of ``history`` (``fit``'s table: one row an epoch) meets the criterion."""
+        return bool(self.metric_change(history) < self.change)
 
 
 def error_rate(model, x, y, batch_size=256):
