@@ -29,7 +29,7 @@ NOTEBOOKS ?= book
 WORKERS ?= 2
 PYTEST := -m pytest -n $(WORKERS) --dist loadfile
 
-.PHONY: install install-colab book test test-accelerate test-colab lint format outputs release lock clean
+.PHONY: install install-colab book test test-book test-colab-sample test-accelerate-sample test-accelerate test-colab lint format outputs release lock clean
 
 # The lock's NumPy, pandas, matplotlib, Keras and IPython need Python 3.11 or newer. Before a venv is made or
 # filled: one line naming the version found when it is older. $(call need_python,target,venv,python,variable,advice)
@@ -72,17 +72,29 @@ lock:
 book: $(INSTALLED)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --quiet
 
-# What CI time allows of the two slower checks below: Colab's versions on the chapters whose compared
-# outputs print tables and custom layers, and the GPU code path on the fastest notebook of float16
+# What CI time allows of the two slower checks below: Colab's versions on chapters 3, 5 and 6, E0/E3 and the
+# results page (their compared outputs print tables and every custom layer of lib.blocks; chapter 4, whose
+# layers E0/E3 shares, takes three times E0/E3's time), and the GPU code path on the fastest notebook of float16
 # shrinkage layers (chapter 4 passes too, in about six times the time: make test-accelerate NOTEBOOKS=...).
-COLAB_IN_TEST := book/03_resnet50.ipynb book/04_shrinkage.ipynb book/05_fault_diagnosis.ipynb book/06_at_scale.ipynb book/results.ipynb
+COLAB_IN_TEST := book/03_resnet50.ipynb book/05_fault_diagnosis.ipynb book/06_at_scale.ipynb book/e0_e3_drsn.ipynb book/results.ipynb
 ACCELERATE_IN_TEST := book/e0_e3_drsn.ipynb
 
+# After the unit tests, the three nbval runs go side by side (two make jobs; each prints its output whole
+# when it ends): a quick run is mostly single-threaded tracing, so the cores stay busy, and Colab's env
+# installs while the book runs.
 test: $(INSTALLED) lint
 	$(BIN)/python scripts/pace.py  # this machine's pace, so that the times below compare by ratios
 	$(BIN)/python $(PYTEST) --durations=15 tests
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target test-book test-colab-sample test-accelerate-sample
+
+# Every chapter's quick profile under nbval in the main env.
+test-book: $(INSTALLED)
 	RESNET_BOOK_PROFILE=quick $(BIN)/python $(PYTEST) --nbval --nbval-current-env --durations=0 book
+
+test-colab-sample:
 	$(MAKE) --no-print-directory test-colab NOTEBOOKS="$(COLAB_IN_TEST)"
+
+test-accelerate-sample:
 	$(MAKE) --no-print-directory test-accelerate NOTEBOOKS="$(ACCELERATE_IN_TEST)"
 
 # The GPU code path (mixed precision + XLA) forced on this CPU: every chapter's quick profile under nbval.

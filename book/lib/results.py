@@ -126,7 +126,7 @@ def record(key, experiment, quantity, measured, *, reported=None, status, note="
     text = json.dumps(entry, indent=1, sort_keys=True) + "\n"
     target = target_folder()
     target.mkdir(parents=True, exist_ok=True)
-    partial = target / f".{key}.json.partial"
+    partial = target / f".{key}.json.{os.getpid()}.partial"  # one per process: two runs may record one key at once
     partial.write_text(text)
     partial.replace(target / f"{key}.json")  # whole or not at all, even if the run is killed while writing
     return entry
