@@ -267,7 +267,7 @@ def _across_tail(values, tail):
     if len(values) <= span:
         raise ValueError(
             f"a history of {len(values)} epochs has no last {tail:.0%} to compare with what came before: "
-            f"train for more epochs (at least {math.ceil(1 / tail) + 1})."
+            f"train for more epochs (at least {math.ceil(1 / tail)}, so that the last {tail:.0%} is that share)."
         )
     return values[-span - 1], values[-1]
 
