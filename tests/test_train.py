@@ -376,3 +376,56 @@ def test_sixteen_steps_a_call_give_the_losses_of_one_bit_for_bit():
         losses[steps] = table[["loss", "accuracy"]].to_numpy()
     np.testing.assert_array_equal(losses[16], losses[1])
     np.testing.assert_array_equal(losses[4], losses[1])
+
+
+def dropout_net(key):
+    """A small 1-D net with batch norm and a random layer (dropout): (batch, 64, 1) -> (batch, 4)."""
+    inputs = keras.Input((64, 1))
+    h = keras.layers.Conv1D(8, 3, name="conv")(inputs)
+    h = keras.layers.BatchNormalization(name="bn")(h)
+    h = keras.layers.Dropout(0.3, name="dropout")(keras.layers.ReLU()(h))
+    return keras.Model(inputs, keras.layers.Dense(4)(keras.layers.GlobalAveragePooling1D()(h)), name=key)
+
+
+def drsn_cw(key):
+    return models.drsn((64, 1), 4, stage_filters=(4, 8), units_per_stage=1, thresholds="channel", name=key)
+
+
+def compile_adam(model, key):
+    # A fixed learning rate is an optimizer variable too: restarting must not zero it.
+    rate = 3e-3 if key == "dropout" else keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=12)
+    model.compile(keras.optimizers.Adam(rate), "sparse_categorical_crossentropy", metrics=["accuracy"])
+
+
+@pytest.mark.parametrize("key, build", [("dropout", dropout_net), ("drsn_cw", drsn_cw)])
+def test_a_restarted_net_trains_as_a_fresh_one_bit_for_bit_without_tracing_again(key, build):
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(48, 64, 1)).astype("float32"), rng.integers(0, 4, 48)
+
+    def trained(model, seed):
+        table = train.fit(model, x, y, epochs=2, batch_size=8, validation_data=(x, y), seed=seed, progress=False)
+        return table[["loss", "accuracy", "val_loss"]].to_numpy(), model.get_weights()
+
+    nets = train.CompiledNets(build, compile_adam)
+    first = nets.start(key, seed=0)
+    trained(first, seed=0)
+    traced = first.train_function
+    again = nets.start(key, seed=1)
+    assert again is first and again.train_function is traced  # the kept model, its graph not traced anew
+    restarted_losses, restarted_weights = trained(again, seed=1)
+
+    keras.utils.set_random_seed(1)
+    fresh = build(key)
+    compile_adam(fresh, key)
+    fresh_losses, fresh_weights = trained(fresh, seed=1)
+    np.testing.assert_array_equal(restarted_losses, fresh_losses)
+    for restarted, new in zip(restarted_weights, fresh_weights, strict=True):
+        np.testing.assert_array_equal(restarted, new)
+
+
+def test_one_key_is_one_architecture():
+    builds = iter([dropout_net, drsn_cw])
+    nets = train.CompiledNets(lambda key: next(builds)(key), compile_adam)
+    nets.start("dropout", seed=0)
+    with pytest.raises(ValueError, match="one key, one architecture"):
+        nets.start("dropout", seed=0)

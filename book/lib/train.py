@@ -1,4 +1,8 @@
-"""A thin layer over ``model.fit``: tidy histories, measured speed, XLA when accelerated, a live progress line."""
+"""A thin layer over ``model.fit``: tidy histories, measured speed, XLA when accelerated, a live progress line.
+
+Beside it: nets compiled once for many seeds (``CompiledNets``), and the convergence criteria a protocol fixes
+before its runs (``Convergence``, ``Plateau``).
+"""
 
 import dataclasses
 import html
@@ -258,6 +262,53 @@ def fit(
     table["images_per_second"] = images / table["seconds"]
     table.attrs.update(model=model.name, xla=xla, dtype_policy=model.dtype_policy.name)
     return table
+
+
+class CompiledNets:
+    """Compiled models kept one per key, each restarted from a freshly built model for every run.
+
+    Keras traces a model's training step into a graph the first time it
+    trains, and its evaluation and prediction the first time they run: seconds
+    for a small net, longer than an epoch for a deep one on a 2-core CPU. A
+    chapter that trains one architecture with several seeds pays that once
+    with ``start(key, seed)``: it seeds Keras with ``seed`` and builds
+    ``build(key)``. The first time ``key`` comes, it compiles that model with
+    ``compile(model, key)``, builds its optimizer and keeps both. Every later
+    time it copies the new model's variables (weights, batch-norm statistics,
+    the state of its random layers) into the kept one and puts the optimizer's
+    variables (step count, moments) back as they were before its first step.
+    The arithmetic is that of a model built and compiled anew
+    (``tests/test_train.py`` compares the losses, bit for bit), without the
+    tracing. A key must name one architecture and one compile (optimizer,
+    schedule, loss).
+
+    ``start`` returns the kept model, so a run's model lasts until the next
+    ``start`` of its key: keep ``model.get_weights()`` to keep the run.
+    """
+
+    def __init__(self, build, compile):
+        self.build, self.compile = build, compile
+        self._kept = {}  # key: (model, the optimizer's variables before its first step)
+
+    def start(self, key, seed):
+        """The model of ``key``, with the weights ``build(key)`` gives under ``seed`` and a fresh optimizer."""
+        keras.utils.set_random_seed(seed)
+        fresh = self.build(key)
+        if key not in self._kept:
+            self.compile(fresh, key)
+            fresh.optimizer.build(fresh.trainable_variables)
+            self._kept[key] = fresh, [variable.numpy() for variable in fresh.optimizer.variables]
+            return fresh
+        model, optimizer_start = self._kept[key]
+        kept_variables = [variable for layer in model.layers for variable in layer.variables]
+        new_variables = [variable for layer in fresh.layers for variable in layer.variables]
+        if [v.shape for v in kept_variables] != [v.shape for v in new_variables]:
+            raise ValueError(f"build({key!r}) gave another architecture than before: one key, one architecture.")
+        for kept, new in zip(kept_variables, new_variables):
+            kept.assign(new)
+        for variable, value in zip(model.optimizer.variables, optimizer_start, strict=True):
+            variable.assign(value)
+        return model
 
 
 def _across_tail(values, tail):
