@@ -429,3 +429,39 @@ def test_one_key_is_one_architecture():
     nets.start("dropout", seed=0)
     with pytest.raises(ValueError, match="one key, one architecture"):
         nets.start("dropout", seed=0)
+
+
+RESTARTED_ACCELERATED = """
+import json
+import numpy as np
+import keras
+import lib
+from lib import models, train
+lib.setup(seed=0)
+rng = np.random.default_rng(2)
+x, y = rng.normal(size=(48, 64, 1)).astype("float32"), rng.integers(0, 4, 48)
+build = lambda key: models.drsn((64, 1), 4, stage_filters=(4, 8), units_per_stage=1, thresholds="channel")
+def compile_adam(model, key):
+    rate = keras.optimizers.schedules.CosineDecay(3e-3, 12)
+    model.compile(keras.optimizers.Adam(rate), "sparse_categorical_crossentropy")
+def losses(model, seed):
+    table = train.fit(model, x, y, epochs=2, batch_size=8, seed=seed, progress=False)
+    return table["loss"].tolist(), table.attrs["xla"]
+nets = train.CompiledNets(build, compile_adam)
+losses(nets.start("drsn_cw", 0), 0)
+restarted, xla = losses(nets.start("drsn_cw", 1), 1)
+keras.utils.set_random_seed(1)
+fresh = build("drsn_cw")
+compile_adam(fresh, "drsn_cw")
+print(json.dumps([type(fresh.optimizer).__name__, xla, restarted, losses(fresh, 1)[0]]))
+"""
+
+
+def test_a_restarted_net_trains_as_a_fresh_one_under_mixed_precision_and_xla():
+    # The GPU path: Keras wraps the optimizer in a LossScaleOptimizer, whose loss scale is restored too.
+    env = {**os.environ, "RESNET_BOOK_ACCELERATE": "on", "PYTHONPATH": str(BOOK)}
+    out = subprocess.run([sys.executable, "-c", RESTARTED_ACCELERATED], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    optimizer, xla, restarted, fresh = json.loads(out.stdout.splitlines()[-1])
+    assert optimizer == "LossScaleOptimizer" and xla
+    assert restarted == fresh
